@@ -1,0 +1,171 @@
+"""What a check is: its metadata, its inputs and its verdict.
+
+A check is a pure function `(account, snapshot, options) -> Finding`, declared
+with `@check(...)`. The decorator validates the metadata when the module is
+imported: the id equals the module name, ids are unique, at least one policy
+citation is given. Checks never do I/O; the clock is `snapshot.fetched_at`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import AccountSnapshot, Fact
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    LAPSE = "lapse"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One policy clause: the document and the section within it."""
+
+    document: str
+    section: str
+
+    def __str__(self) -> str:
+        return f"{self.document} {self.section}"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The principal or an assistant principal who must be an admin of the account."""
+
+    name: str
+    user_id: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """What a check knows about the registered account (registry plus recorded actions)."""
+
+    account_id: str
+    platform: str
+    platform_id: str
+    school: str
+    kind: str = "school"
+    audience: str = "public"
+    managers: tuple[str, ...] = ()
+    principals: tuple[Principal, ...] = ()
+    website: str = ""
+    # Latest comment review recorded by a person (socmon review, web page, digest link).
+    last_reviewed_at: datetime | None = None
+    # check id -> when a person last attested it (for facts no API exposes).
+    attestations: Mapping[str, datetime] = field(default_factory=dict)
+
+
+class CheckOptions(BaseModel):
+    """Every threshold with its one default; district facts are filled from the config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    review_window_hours: int = Field(24, ge=1, le=24 * 14)
+    freshness_days: int = Field(30, ge=1, le=3650)
+    min_admins: int = Field(2, ge=1, le=20)
+    attest_every_days: int = Field(30, ge=1, le=365)
+    # District facts, copied from [district] by the config loader.
+    district_name: str = ""
+    signature_texts: tuple[str, ...] = ()
+    email_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One check's verdict on one snapshot."""
+
+    check_id: str
+    status: Status
+    detail: str
+    evidence: Mapping[str, object] = field(default_factory=dict)
+
+
+CheckFn = Callable[[AccountView, AccountSnapshot, CheckOptions], Finding]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """A registered check: metadata plus the function."""
+
+    id: str
+    title: str
+    severity: str
+    clauses: tuple[Citation, ...]
+    remediation: str
+    audience: str  # who is told: "managers", "communications" or "it"
+    fn: CheckFn
+
+    def run(
+        self, account: AccountView, snapshot: AccountSnapshot, options: CheckOptions
+    ) -> Finding:
+        return self.fn(account, snapshot, options)
+
+    @property
+    def clause_text(self) -> str:
+        return "; ".join(str(c) for c in self.clauses)
+
+
+_REGISTERED: dict[str, CheckSpec] = {}
+SEVERITIES = ("low", "medium", "high")
+AUDIENCES = ("managers", "communications", "it")
+
+
+def check(
+    *,
+    id: str,
+    title: str,
+    clauses: tuple[Citation, ...],
+    remediation: str,
+    severity: str = "medium",
+    audience: str = "managers",
+) -> Callable[[CheckFn], CheckSpec]:
+    """Declare a check; raises at import time when the metadata is incomplete."""
+
+    def register(fn: CheckFn) -> CheckSpec:
+        module_id = fn.__module__.rsplit(".", 1)[-1]
+        if id != module_id:
+            raise ValueError(f"check id {id!r} must equal its module name {module_id!r}")
+        if id in _REGISTERED:
+            raise ValueError(f"check id {id!r} is declared twice")
+        if not clauses:
+            raise ValueError(f"check {id!r} cites no policy clause")
+        if severity not in SEVERITIES:
+            raise ValueError(f"check {id!r} has unknown severity {severity!r}")
+        if audience not in AUDIENCES:
+            raise ValueError(f"check {id!r} has unknown audience {audience!r}")
+        if not remediation.strip():
+            raise ValueError(f"check {id!r} has no remediation")
+        spec = CheckSpec(id, title, severity, clauses, remediation, audience, fn)
+        _REGISTERED[id] = spec
+        return spec
+
+    return register
+
+
+def unexposed(
+    check_id: str, account: AccountView, snapshot: AccountSnapshot, fact: Fact
+) -> Finding:
+    """The `unknown` finding for a fact the platform did not give."""
+    reason = snapshot.unexposed.get(fact, "not exposed by the platform")
+    return Finding(
+        check_id,
+        Status.UNKNOWN,
+        f"{account.account_id}: {fact.value} cannot be read ({reason}).",
+        {"fact": fact.value, "reason": reason},
+    )
+
+
+# Documents cited by the checks, spelled once.
+CMSD82 = "CMSD82 Policy 2045"
+NW = "New Westminster AP140 Appendix C"
+PARK_WEST = "Park West AP144"
+CRPS = "CRPS AP146"
+LPSD = "LPSD AP193"

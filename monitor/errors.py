@@ -1,0 +1,49 @@
+"""User mistakes (bad config, registry, CSV, arguments) as data, printed as one line each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in one place: `file:where: what`."""
+
+    source: str
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        place = f"{self.source}:{self.where}" if self.where else self.source
+        return f"{place}: {self.what}"
+
+
+class UserError(Exception):
+    """Raised for a user's mistake; the CLI prints each problem and exits 2."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+    @classmethod
+    def one(cls, source: str, where: str, what: str) -> UserError:
+        return cls([Problem(source, where, what)])
+
+
+def pydantic_problems(source: str, exc: object, *, prefix: str = "") -> list[Problem]:
+    """Turn a pydantic ValidationError into one Problem per error, naming the key path."""
+    from pydantic import ValidationError
+
+    assert isinstance(exc, ValidationError)
+    problems = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"])
+        where = f"{prefix}{path}" if path else prefix.rstrip(".")
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        problems.append(Problem(source, where, msg))
+    return problems

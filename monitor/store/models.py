@@ -1,0 +1,247 @@
+"""SQLAlchemy 2 typed models. Check ids and platforms are plain strings, not enums.
+
+History is kept as events, not as one finding per check per cycle: `check_states`
+holds the current verdict of each (account, check) and `lapse_events` every change,
+which is the record of violations CMSD82 Policy 2045 C.4.e asks the district to keep.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which drops the zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}  # noqa: RUF012
+
+
+OPEN_STATES = ("open", "muted")
+
+
+class AccountRow(Base):
+    """The district directory as last loaded from the registry (inactive when removed)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    platform_id: Mapped[str] = mapped_column(String(200))
+    school: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    audience: Mapped[str] = mapped_column(String(16))
+    managers: Mapped[list[Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    registered_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Claim, then act: a worker sets claimed_until before checking the account.
+    next_check_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    # Last fetch outcome: ok | failed, with when it started failing (for unknown alerts).
+    fetch_status: Mapped[str] = mapped_column(String(16), default="new")
+    failing_since: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Cycle(Base):
+    __tablename__ = "cycles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    accounts_total: Mapped[int] = mapped_column(Integer, default=0)
+    accounts_ok: Mapped[int] = mapped_column(Integer, default=0)
+    accounts_failed: Mapped[int] = mapped_column(Integer, default=0)
+    errors_by_kind: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CheckRun(Base):
+    """One account fetched and checked in one cycle."""
+
+    __tablename__ = "check_runs"
+    __table_args__ = (Index("ix_check_runs_account_started", "account_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id", ondelete="SET NULL"))
+    account_id: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | failed
+    error_kind: Mapped[str] = mapped_column(String(32), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class CheckState(Base):
+    """The current verdict of one check on one account."""
+
+    __tablename__ = "check_states"
+
+    account_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    check_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    since: Mapped[datetime]
+    checked_at: Mapped[datetime]
+    run_id: Mapped[int | None]
+
+
+class Lapse(Base):
+    """An open failure of one check on one account, from first seen to resolved."""
+
+    __tablename__ = "lapses"
+    __table_args__ = (
+        # At most one open (or muted) lapse per (account, check), enforced by the database.
+        Index(
+            "uq_lapses_one_open",
+            "account_id",
+            "check_id",
+            unique=True,
+            sqlite_where=text("status IN ('open', 'muted')"),
+            postgresql_where=text("status IN ('open', 'muted')"),
+        ),
+        Index("ix_lapses_status_opened", "status", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(80), index=True)
+    check_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # open | muted | resolved
+    opened_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    detail: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    muted_until: Mapped[date | None] = mapped_column(Date)
+    muted_by: Mapped[str] = mapped_column(String(200), default="")
+    mute_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class LapseEvent(Base):
+    """Every change of a lapse, with who and why."""
+
+    __tablename__ = "lapse_events"
+    __table_args__ = (Index("ix_lapse_events_account_at", "account_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lapse_id: Mapped[int | None] = mapped_column(ForeignKey("lapses.id", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(String(80))
+    check_id: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(index=True)
+    # opened | changed | muted | unmuted | resolved | reviewed | attested
+    kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(200), default="socmon")
+    note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Review(Base):
+    """A person marked the account's comments as reviewed."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_account_at", "account_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="cli")  # cli | web | link
+
+
+class Attestation(Base):
+    """A person confirmed a fact no API exposes."""
+
+    __tablename__ = "attestations"
+    __table_args__ = (Index("ix_attestations_account_check_at", "account_id", "check_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(80))
+    check_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxMessage(Base):
+    """One digest per (kind, recipient, period): the unique row decides who sends it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("kind", "recipient", "period", name="uq_outbox_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # daily | weekly
+    recipient: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(16))  # 2026-11-23 or 2026-W48
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending|sending|sent|failed
+    message_id: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    lapse_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Lease(Base):
+    """A named lease with an expiry: one worker at a time runs the scheduler's jobs."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]
+
+
+class User(Base):
+    """A person who signs in to the web page."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # comms | manager | it
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
