@@ -3,7 +3,7 @@
 Name matching: both texts are case-folded, accents and punctuation dropped, and split into
 words. Every occurrence of the district name is removed from the profile first, so the
 district name alone never counts. Generic words ("school", "elementary", "secondary",
-"middle", "high", ...) are then ignored on both sides, and the school's remaining,
+"middle", "high", "école", ...) are then ignored on both sides, and the school's remaining,
 distinctive words must appear together and in order in the profile: registry "Hillcrest
 Elementary" is matched by "Hillcrest Elementary School" and by "Hillcrest Elem", not by
 "Hillside Elementary". When a school name has nothing but generic words, all of them are
@@ -49,6 +49,10 @@ GENERIC_WORDS = frozenset(
         "the",
         "of",
         "and",
+        # French names are common in Canadian districts ("École Élémentaire ...").
+        "ecole",
+        "elementaire",
+        "secondaire",
     }
 )
 
