@@ -6,6 +6,7 @@ something the real API would not give fails here too instead of in production.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import struct
@@ -13,6 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from sandbox.world import Comment, Page, Post, digest
 
@@ -49,6 +51,7 @@ class FieldSpec:
 
     modifiers: dict[str, str] = field(default_factory=dict)
     sub: dict[str, FieldSpec] | None = None
+    sub_text: str = ""  # the text inside the braces, for `next` links
 
     def limit(self, default: int) -> int:
         """The `.limit(N)` modifier, or the default."""
@@ -80,7 +83,9 @@ def _parse_list(text: str, pos: int) -> tuple[dict[str, FieldSpec], int]:
             spec.modifiers[modifier.group(1)] = modifier.group(2)
             pos = modifier.end()
         if text.startswith("{", pos):
-            spec.sub, pos = _parse_list(text, pos + 1)
+            start = pos + 1
+            spec.sub, pos = _parse_list(text, start)
+            spec.sub_text = text[start:pos]
             if not text.startswith("}", pos):
                 raise FieldsError(f"(#100) Syntax error \"Expected '}}'\" at character {pos}")
             pos += 1
@@ -107,7 +112,19 @@ def graph_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-def render_page(page: Page, specs: dict[str, FieldSpec], base_url: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Where:
+    """Where the sandbox is being served: for absolute image URLs and `next` links."""
+
+    base_url: str  # http://127.0.0.1:PORT
+    version: str  # v26.0
+
+    @property
+    def api(self) -> str:
+        return f"{self.base_url}/{self.version}"
+
+
+def render_page(page: Page, specs: dict[str, FieldSpec], where: Where) -> dict[str, Any]:
     """The page object for GET /{page_id}?fields=..."""
     require_known(specs, PAGE_FIELDS, "Page")
     plain: dict[str, Any] = {
@@ -121,40 +138,60 @@ def render_page(page: Page, specs: dict[str, FieldSpec], base_url: str) -> dict[
             if page.emails:  # Graph leaves the key out when the page has none
                 out["emails"] = list(page.emails)
         elif name == "cover":
-            out["cover"] = {
-                "id": f"{page.id}9",
-                "source": f"{base_url}/_sandbox/img/{page.id}-cover.png",
-            }
+            url = f"{where.base_url}/_sandbox/img/{page.id}-cover.png"
+            out["cover"] = {"id": f"{page.id}9", "source": url}
         elif name == "picture":
-            url = f"{base_url}/_sandbox/img/{page.id}-picture.png"
+            url = f"{where.base_url}/_sandbox/img/{page.id}-picture.png"
             out["picture"] = {
                 "data": {"url": url, "height": 50, "width": 50, "is_silhouette": False}
             }
         elif name == "posts":
-            posts = page.posts[: spec.limit(DEFAULT_POSTS_LIMIT)]
-            sub = spec.sub or parse_fields(DEFAULT_POST)
-            require_known(sub, POST_FIELDS, "PagePost")
-            rows = [render_post(page, post, sub) for post in posts]
-            out["posts"] = edge(rows, [p.id for p in posts])
+            limit = spec.limit(DEFAULT_POSTS_LIMIT)
+            out["posts"] = posts_edge(page, spec.sub_text or DEFAULT_POST, limit, 0, where)
         elif plain.get(name) not in (None, ""):
             out[name] = plain[name]  # like Graph, empty strings are left out
     out.setdefault("id", page.id)
     return out
 
 
-def render_post(page: Page, post: Post, specs: dict[str, FieldSpec]) -> dict[str, Any]:
+def posts_edge(page: Page, fields: str, limit: int, offset: int, where: Where) -> dict[str, Any]:
+    """`limit` posts from `offset`, newest first, as the posts edge or field gives them."""
+    sub = parse_fields(fields)
+    require_known(sub, POST_FIELDS, "PagePost")
+    chosen = page.posts[offset : offset + limit]
+    rows = [render_post(page, post, sub, where) for post in chosen]
+    more = offset + len(chosen) < len(page.posts)
+    params = {"fields": fields, "limit": str(limit)} if more else None
+    return edge(rows, offset, f"{where.api}/{page.id}/posts", params)
+
+
+def comments_edge(
+    page: Page, post: Post, fields: str, limit: int, offset: int, stream: bool, where: Where
+) -> dict[str, Any]:
+    """`limit` comments from `offset`, oldest first; replies only with filter=stream."""
+    sub = parse_fields(fields)
+    require_known(sub, COMMENT_FIELDS, "Comment")
+    # Without filter(stream) Graph gives top-level comments only, not the replies.
+    pool = [c for c in post.comments if stream or c.parent_id is None]
+    chosen = pool[offset : offset + limit]
+    rows = [render_comment(page, post, c, sub) for c in chosen]
+    params = None
+    if offset + len(chosen) < len(pool):
+        params = {"fields": fields, "limit": str(limit)} | ({"filter": "stream"} if stream else {})
+    return edge(rows, offset, f"{where.api}/{post.id}/comments", params)
+
+
+def render_post(
+    page: Page, post: Post, specs: dict[str, FieldSpec], where: Where
+) -> dict[str, Any]:
     """One post with the requested sub-fields; comments honour limit and filter(stream)."""
     out: dict[str, Any] = {}
     for name, spec in specs.items():
         if name == "comments":
-            sub = spec.sub or parse_fields(DEFAULT_COMMENT)
-            require_known(sub, COMMENT_FIELDS, "Comment")
+            limit = spec.limit(DEFAULT_COMMENTS_LIMIT)
             stream = spec.modifiers.get("filter") == "stream"
-            # Without filter(stream) Graph gives top-level comments only, not the replies.
-            chosen = [c for c in post.comments if stream or c.parent_id is None]
-            chosen = chosen[: spec.limit(DEFAULT_COMMENTS_LIMIT)]
-            rows = [render_comment(page, post, c, sub) for c in chosen]
-            out["comments"] = edge(rows, [c.id for c in chosen])
+            fields = spec.sub_text or DEFAULT_COMMENT
+            out["comments"] = comments_edge(page, post, fields, limit, 0, stream, where)
         else:
             value = {
                 "id": post.id, "created_time": graph_time(post.created_time),
@@ -182,17 +219,36 @@ def render_comment(
     return out
 
 
-def edge(rows: list[dict[str, Any]], ids: list[str]) -> dict[str, Any]:
-    """A nested edge: data plus cursors (no `next`: the sandbox has no nested-edge endpoints)."""
+def edge(
+    rows: list[dict[str, Any]], offset: int, path: str, more: dict[str, str] | None
+) -> dict[str, Any]:
+    """An edge reply: data, cursors, and `next` (with `more` as its query) when rows remain."""
     result: dict[str, Any] = {"data": rows}
-    if ids:
-        result["paging"] = {"cursors": {"before": cursor(ids[0]), "after": cursor(ids[-1])}}
+    if rows:
+        after = encode_cursor(offset + len(rows))
+        result["paging"] = {"cursors": {"before": encode_cursor(offset), "after": after}}
+        if more is not None:
+            result["paging"]["next"] = f"{path}?{urlencode(more | {'after': after})}"
     return result
 
 
-def cursor(value: str) -> str:
-    """An opaque-looking cursor, as Graph's base64 ones are."""
-    return value.encode().hex()
+def encode_cursor(offset: int) -> str:
+    """The after/before cursor for a position in a list."""
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str | None) -> int:
+    """The position a cursor points at; FieldsError (Graph's code 100) when it is not ours."""
+    if not raw:
+        return 0
+    try:
+        padded = raw + "=" * (-len(raw) % 4)
+        prefix, _, number = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        prefix, number = "", ""
+    if prefix != "offset" or not number.isdigit():
+        raise FieldsError("(#100) The after cursor is not valid")
+    return int(number)
 
 
 def render_roles(page: Page, specs: dict[str, FieldSpec]) -> dict[str, Any]:

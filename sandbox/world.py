@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 
 ADMIN_TASKS = ("ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE")
 EDITOR_TASKS = ("ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT")
-ENDPOINT_KINDS = ("me_accounts", "page", "roles", "assigned_users")
+# The last two serve only further pages of posts/comments; a normal fetch never needs them.
+ENDPOINT_KINDS = ("me_accounts", "page", "roles", "assigned_users", "posts", "comments")
 
 
 def digest(*parts: str) -> str:
