@@ -1,0 +1,201 @@
+"""The demo district, Coast Mountains School District 82, as the sandbox serves it.
+
+Every page passes every rule except the one problem planted in it (if any), so the
+end-to-end test can assert exactly `DEMO_EXPECTED` lapses and `DEMO_UNKNOWN`
+unknowns. All times are relative to `now`, so the demo reads the same whenever it
+runs. config/accounts.example.yaml is the registry that matches these pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sandbox.world import ADMIN_TASKS, EDITOR_TASKS, Comment, Page, Post, Role, World, digest
+
+logger = logging.getLogger(__name__)
+
+DISTRICT = "Coast Mountains School District 82"
+DOMAIN = "cmsd82.ca"
+SYSTEM_TOKEN = "sandbox-system-token"
+BUSINESS_ID = "300000000000082"
+CHECK_IDS = frozenset(
+    {"comments", "principal_admin", "two_admins", "privacy", "signature"}
+    | {"identifies_school", "work_email", "freshness"}
+)
+
+
+@dataclass(frozen=True)
+class School:
+    """One demo page: who runs it and which problem (if any) is planted in it."""
+
+    account_id: str
+    n: int  # page 1000000000000NN, principal 2000000000000NN, second admin 2100000000000NN
+    school: str
+    slug: str  # website https://SLUG.cmsd82.ca, contact SLUG.office@cmsd82.ca
+    principal: str
+    admin: str  # the second MANAGE admin (vice-principal or teacher)
+    problem: str = ""  # a check id, "roles_forbidden", "unlisted", or "" for a clean page
+    principal_of: int = 0  # the principal is the one of school n (same person, same user id)
+
+    @property
+    def page_id(self) -> str:
+        return f"1{self.n:014d}"
+
+    @property
+    def principal_id(self) -> str:
+        return f"2{self.principal_of or self.n:014d}"
+
+
+SCHOOLS = (
+    School("hillcrest-elementary-fb", 1, "Hillcrest Elementary", "hillcrest", "Ann Lee", "Raj Gill"),
+    School("bayview-secondary-fb", 2, "Bayview Secondary", "bayview", "Tom Nakamura", "Lisa Roy"),
+    School("cedar-grove-drama-fb", 3, "Cedar Grove Middle", "cedargrove", "Maria Santos",
+           "Ben Clark"),
+    School("riverside-elementary-fb", 4, "Riverside Elementary", "riverside", "Grace Wong",
+           "Omar Haddad", "comments"),
+    School("summit-secondary-fb", 5, "Summit Secondary", "summit", "Daniel Brooks", "Emma Fraser",
+           "principal_admin"),
+    School("lakeside-elementary-fb", 6, "Lakeside Elementary", "lakeside", "Priya Sharma",
+           "Kevin Moore", "two_admins"),
+    School("hillcrest-grade5-fb", 7, "Hillcrest Elementary", "hillcrest", "Ann Lee",
+           "Nina Patel", "privacy", 1),
+    School("thornhill-elementary-fb", 8, "Thornhill Elementary", "thornhill", "Helen Dubois",
+           "Sam Okafor", "signature"),
+    School("westview-elementary-fb", 9, "Westview Elementary", "westview", "Chris Martin",
+           "Julia Kim", "identifies_school"),
+    School("mountainview-middle-fb", 10, "Mountainview Middle", "mountainview", "Paul Singh",
+           "Alice Tremblay", "identifies_school"),
+    School("pinecrest-elementary-fb", 11, "Pinecrest Elementary", "pinecrest", "Sarah Johnson",
+           "Mike Chen", "work_email"),
+    School("glacier-ridge-secondary-fb", 12, "Glacier Ridge Secondary", "glacierridge",
+           "Robert Hall", "Fatima Ali", "freshness"),
+    School("northshore-secondary-fb", 13, "Northshore Secondary", "northshore", "Linda Park",
+           "Jason Reid", "roles_forbidden"),
+    School("eagle-point-elementary-fb", 14, "Eagle Point Elementary", "eaglepoint",
+           "Mark Wilson", "Zoe Lambert", "unlisted"),
+)  # fmt: skip
+
+# Exactly the checks that must lapse per account (an empty set: the account passes everything).
+DEMO_EXPECTED: dict[str, set[str]] = {
+    s.account_id: ({s.problem} if s.problem in CHECK_IDS else set()) for s in SCHOOLS
+}
+# Checks that must come out unknown: the roles the token may not read, and the page the
+# system user no longer manages (no page token, so nothing can be fetched).
+DEMO_UNKNOWN: dict[str, set[str]] = {
+    "northshore-secondary-fb": {"principal_admin", "two_admins"},
+    "eagle-point-elementary-fb": set(CHECK_IDS),
+}
+# Registered but missing from /me/accounts: a registry-vs-ownership check flags it.
+DEMO_NOT_OWNED = frozenset({"eagle-point-elementary-fb"})
+
+PARENTS = ("Jenna Morrison", "Dev Patel", "Carla Reyes", "Aaron Blake", "Mei Lin", "Tyler Ross")
+
+
+def page_token(page_id: str) -> str:
+    """A deterministic, random-looking page token."""
+    return "EAAD" + digest("cmsd82-demo-page-token", page_id)[:48]
+
+
+def demo_world(now: datetime) -> World:
+    """The demo district's pages, with one planted problem in most of them."""
+    world = World(system_token=SYSTEM_TOKEN, business_id=BUSINESS_ID)
+    for school in SCHOOLS:
+        page = world.add(_clean_page(school, now))
+        _plant(school, page, now)
+        if school.problem == "roles_forbidden":
+            world.roles_forbidden.add(page.id)
+    return world
+
+
+def _clean_page(s: School, now: datetime) -> Page:
+    """A page that passes every rule: signature, school name, website, work email, 2 admins."""
+    page = Page(
+        id=s.page_id,
+        name=s.school,
+        token=page_token(s.page_id),
+        about=f"Official page of {s.school}, {DISTRICT}.",
+        description=f"News, events and reminders for {s.school} families.",
+        website=f"https://{s.slug}.{DOMAIN}",
+        emails=[f"{s.slug}.office@{DOMAIN}"],
+        roles=[
+            Role(s.principal_id, s.principal, ADMIN_TASKS),
+            Role(f"21{s.n:013d}", s.admin, ADMIN_TASKS),
+            Role(f"22{s.n:013d}", "Dana Fox", EDITOR_TASKS),  # a moderator, not an admin
+        ],
+    )
+    page.posts = _posts(page, now, (2, 9, 21))
+    return page
+
+
+def _posts(page: Page, now: datetime, ages_days: tuple[int, ...]) -> list[Post]:
+    """Posts `ages_days` old with comments the page has handled, plus one still fresh."""
+    posts = []
+    parent = PARENTS[int(page.id) % len(PARENTS)]
+    for n, age in enumerate(ages_days, start=1):
+        at = now - timedelta(days=age, hours=3)
+        post = Post(f"{page.id}_{n}", at, f"{page.name}: update {n}.")
+        ask = _comment(post, 1, parent, "Is this on the school calendar?", at + timedelta(hours=4))
+        answer = _comment(post, 2, page.id, "Yes, it is. Thanks for asking!", ask.created_time)
+        answer.from_name, answer.parent_id = page.name, ask.id
+        answer.created_time += timedelta(hours=1)
+        liked = _comment(post, 3, "Parent Council", "Great work everyone!", at + timedelta(hours=6))
+        liked.user_likes = True
+        spam = _comment(
+            post, 4, "Deals4U", "Cheap followers at example.com", at + timedelta(hours=7)
+        )
+        spam.is_hidden = True
+        post.comments = [ask, answer, liked, spam]
+        posts.append(post)
+    if ages_days and ages_days[0] < 30:
+        # A comment from 3 hours ago, unanswered but still inside the 24 h review window.
+        fresh = _comment(posts[0], 5, "Grandparent", "Lovely photos!", now - timedelta(hours=3))
+        posts[0].comments.append(fresh)
+    return posts
+
+
+def _comment(post: Post, n: int, author: str, message: str, at: datetime) -> Comment:
+    """A comment on `post` by `author` (a name; the page's own id marks the page itself)."""
+    author_id = author if author.isdigit() else "3" + digest(author)[:14].translate(_DIGITS)
+    return Comment(f"{post.id}_{n}", author_id, author, message, at)
+
+
+_DIGITS = str.maketrans("abcdef", "012345")
+
+
+def _plant(s: School, page: Page, now: datetime) -> None:
+    """Break the one rule this school's page is meant to break."""
+    if s.problem == "comments":
+        post = Post(f"{page.id}_0", now - timedelta(days=4), "Grade 3 field trip on Friday!")
+        question = "Do the Grade 3 kids still need signed permission forms for Friday's trip?"
+        post.comments = [_comment(post, 1, "Jenna Morrison", question, now - timedelta(days=3))]
+        page.posts.insert(1, post)  # not hidden, not liked, not answered by the page
+    elif s.problem == "principal_admin":
+        page.roles[0].tasks = EDITOR_TASKS  # the principal can post but cannot manage people
+        page.roles.append(Role(f"23{s.n:013d}", "Irene Walsh", ADMIN_TASKS))  # still 2 admins
+    elif s.problem == "two_admins":
+        page.roles = [page.roles[0], page.roles[2]]  # the principal plus a moderator only
+    elif s.problem == "privacy":
+        page.name = "Hillcrest Elementary: Ms. Patel's Grade 5 Class"
+        page.about = f"Class news for Ms. Patel's Grade 5 families. {DISTRICT}."
+        page.emails = [f"n.patel@{DOMAIN}"]
+        # Declared private in the registry, but the page is published for everyone to see.
+    elif s.problem == "signature":
+        page.about = "Welcome to Thornhill Elementary, home of the Thunderbirds!"
+    elif s.problem == "identifies_school" and s.slug == "westview":
+        page.name = "CMSD82 News"
+        page.about = f"News and announcements from {DISTRICT}."
+        page.description = "Stay up to date with what is happening across the district."
+    elif s.problem == "identifies_school":
+        page.website = ""  # no link to the school website
+    elif s.problem == "work_email":
+        page.emails = ["pinecrest.school.news@gmail.com"]
+    elif s.problem == "freshness":
+        page.posts = _posts(page, now, (75, 96, 130))
+    elif s.problem == "unlisted":
+        page.listed = False  # no longer in the system user's /me/accounts
+    elif s.account_id == "cedar-grove-drama-fb":
+        # A clean page that is private on purpose: an unpublished drama club page.
+        page.name = "Cedar Grove Middle Drama Club"
+        page.is_published = False
