@@ -92,8 +92,8 @@ def accounts_body(world: World, request: Request) -> dict[str, Any]:
         raise GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({min(unknown)})")
     limit = min(int_param(request, "limit", 25), 100)
     start = cursor_param(request)
-    listed = list(world.listed_pages())
-    chosen = listed[start : start + limit]
+    listed = world.listed_ids()
+    chosen = [page for i in listed[start : start + limit] if (page := world.page(i)) is not None]
     rows = [account_row(p, specs) for p in chosen]
     body: dict[str, Any] = {"data": rows}
     if chosen:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -133,12 +133,14 @@ class World:
         """Every page id, in /me/accounts order."""
         return list(self.pages) if self._order is None else self._order
 
-    def listed_pages(self) -> Iterator[Page]:
-        """The pages the system user manages, as /me/accounts lists them."""
-        for page_id in self.page_ids():
-            page = self.page(page_id)
-            if page is not None and page.listed:
-                yield page
+    def listed_ids(self) -> list[str]:
+        """Ids of the pages the system user manages, in /me/accounts order."""
+        # A synthetic page not built yet is listed by construction: no need to build it.
+        return [
+            page_id
+            for page_id in self.page_ids()
+            if (page := self.pages.get(page_id)) is None or page.listed
+        ]
 
     def token_owner(self, token: str) -> str | None:
         """'system' for the system token, the page id for a page token, None when unknown."""
