@@ -1,0 +1,51 @@
+"""`socmon`: one command line tool; each group of subcommands lives in its own module.
+
+A user's mistake (UserError) prints one line per problem on stderr and exits 2,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import typer
+
+from monitor.errors import UserError
+
+app = typer.Typer(
+    name="socmon",
+    help="Checks a school district's social-media accounts against its policy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # Explicit list: adding a command group = one module + one line here.
+    from monitor.cli import core
+
+    for module in (core,):
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    _register()
+    # Interactive commands print their own report; only problems go to the log by default.
+    # The daemon raises this to INFO; SOCMON_LOG_LEVEL overrides both.
+    logging.basicConfig(
+        level=os.environ.get("SOCMON_LOG_LEVEL", "WARNING").upper(),
+        stream=sys.stderr,
+        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+    )
+    # httpx logs every request URL at INFO: too chatty for a cycle of thousands of calls.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        app(args=argv, standalone_mode=True)
+    except UserError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise SystemExit(2) from None

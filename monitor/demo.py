@@ -1,0 +1,109 @@
+"""`socmon demo`: the whole product against the local sandbox, with no credentials.
+
+It starts the sandbox on a free 127.0.0.1 port, reads the example config and registry
+from config/, points the Facebook connector at the sandbox, runs one check cycle into
+a SQLite file under the demo state folder and prints what each account must fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import TextIO
+
+from monitor.connect import open_connectors
+from monitor.context import App, utcnow
+from monitor.cycle import CycleResult, run_cycle
+from monitor.errors import UserError
+from monitor.export import lapse_query, lapse_rows
+from monitor.report import format_report
+from monitor.settings import Settings, load_settings
+from monitor.store.db import make_engine, session_factory
+from monitor.store.migrate import upgrade
+from sandbox.demo import SYSTEM_TOKEN, demo_world
+from sandbox.server import SandboxServer
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "config"
+MARKER = ".socmon-demo"
+
+
+def prepare_state(state_dir: Path) -> Path:
+    """A fresh demo folder each run; refuse to clear a folder that is not a demo's."""
+    state_dir = state_dir.resolve()
+    if state_dir.exists() and any(state_dir.iterdir()):
+        if not (state_dir / MARKER).exists():
+            raise UserError.one(
+                str(state_dir),
+                "",
+                "exists and is not a socmon demo folder; pick another --state-dir",
+            )
+        shutil.rmtree(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / MARKER).write_text("created by socmon demo; safe to delete\n", encoding="utf-8")
+    return state_dir
+
+
+def demo_settings(state_dir: Path, base_url: str) -> Settings:
+    example = EXAMPLES / "socmon.example.toml"
+    if not example.is_file():
+        raise UserError.one(
+            str(example), "", "example config not found (run socmon demo from a source checkout)"
+        )
+    settings = load_settings(example)
+    platforms = {
+        name: cfg.model_copy(update={"base_url": base_url})
+        for name, cfg in settings.platforms.items()
+    }
+    return settings.model_copy(
+        update={
+            "state_dir": state_dir,
+            "database_url": "",
+            "outbox_dir": None,
+            "platforms": platforms,
+        }
+    )
+
+
+def run_demo(state_dir: Path, *, out: TextIO) -> int:
+    state_dir = prepare_state(state_dir)
+    now = utcnow()
+    with SandboxServer(demo_world(now)) as sandbox:
+        settings = demo_settings(state_dir, sandbox.base_url)
+        from monitor.registry import load_registry
+
+        accounts = load_registry(settings.registry, settings.district.email_domains)
+        engine = make_engine(settings.db_url, source=str(settings.source))
+        upgrade(engine)
+        app = App(settings, engine, session_factory(engine), accounts)
+        out.write(
+            f"socmon demo: {len(accounts)} accounts of {settings.district.name}, sandbox at {sandbox.base_url}\n"
+        )
+        result = asyncio.run(_cycle(app))
+        with app.sessions() as session:
+            rows = lapse_rows(session, lapse_query(open_only=True))
+            out.write(format_report(session, rows))
+        out.write(
+            f"\nchecked {result.accounts} accounts in {result.seconds:.1f} s: {result.ok} read, "
+            f"{result.failed} could not be read; {len(rows)} open lapses.\n"
+        )
+        out.write(f"database: {settings.db_url}\n")
+        _digests(app, out)
+    engine.dispose()
+    return 0
+
+
+async def _cycle(app: App) -> CycleResult:
+    env = {"SOCMON_FACEBOOK_TOKEN": SYSTEM_TOKEN}  # the sandbox's token, never a real one
+    async with open_connectors(app.settings, env) as connectors:
+        return await run_cycle(app, connectors)
+
+
+def _digests(app: App, out: TextIO) -> None:
+    """Build today's digests into the outbox folder (issue 4), when that part is installed."""
+    try:
+        from notifications.service import send_due_digests
+    except ImportError:
+        return
+    run = send_due_digests(app, app.clock(), force=True)  # type: ignore[call-arg]
+    out.write(f"digests: {run} written to {app.settings.outbox}\n")

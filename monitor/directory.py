@@ -1,0 +1,85 @@
+"""The district directory in the database: mirrors the registry, adds what people recorded."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from checks.base import AccountView
+from monitor.registry import Account
+from monitor.store.models import AccountRow, Attestation, Review
+
+logger = logging.getLogger(__name__)
+
+
+def sync_accounts(session: Session, accounts: Sequence[Account], at: datetime) -> None:
+    """Upsert every registered account; accounts gone from the registry become inactive."""
+    rows = {row.id: row for row in session.scalars(select(AccountRow))}
+    for account in accounts:
+        data = account.model_dump(mode="json")
+        row = rows.pop(account.id, None)
+        if row is None:
+            session.add(
+                AccountRow(
+                    id=account.id,
+                    platform=account.platform,
+                    platform_id=account.platform_id,
+                    school=account.school,
+                    kind=account.kind,
+                    audience=account.audience,
+                    managers=list(account.managers),
+                    data=data,
+                    active=True,
+                    registered_at=at,
+                    updated_at=at,
+                    fetch_status="new",
+                    last_error="",
+                )
+            )
+        elif row.data != data or not row.active:
+            row.platform, row.platform_id = account.platform, account.platform_id
+            row.school, row.kind, row.audience = account.school, account.kind, account.audience
+            row.managers, row.data, row.active, row.updated_at = (
+                list(account.managers),
+                data,
+                True,
+                at,
+            )
+    for row in rows.values():
+        if row.active:
+            row.active = False
+            row.updated_at = at
+            logger.info("account removed from the registry account=%s", row.id)
+
+
+def account_facts(session: Session, accounts: Sequence[Account]) -> dict[str, AccountView]:
+    """Each account's check view with its latest review and attestations filled in."""
+    reviewed = dict(
+        session.execute(select(Review.account_id, func.max(Review.at)).group_by(Review.account_id))
+        .tuples()
+        .all()
+    )
+    attested: dict[str, dict[str, datetime]] = {}
+    query = select(Attestation.account_id, Attestation.check_id, func.max(Attestation.at)).group_by(
+        Attestation.account_id, Attestation.check_id
+    )
+    for account_id, check_id, at in session.execute(query).tuples():
+        attested.setdefault(account_id, {})[check_id] = _aware(at)
+    return {
+        a.id: replace(
+            a.view(),
+            last_reviewed_at=_aware(reviewed[a.id]) if a.id in reviewed else None,
+            attestations=attested.get(a.id, {}),
+        )
+        for a in accounts
+    }
+
+
+def _aware(value: datetime) -> datetime:
+    # Stored values are UTC; guard against a driver that hands back a naive one.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -1,0 +1,95 @@
+"""Lapse listings shared by the CLI and exports: one query, one row shape."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from monitor.store.models import OPEN_STATES, AccountRow, Lapse
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class LapseRow:
+    id: int
+    account_id: str
+    school: str
+    platform: str
+    check_id: str
+    status: str
+    opened_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+    detail: str
+    muted_until: str
+    muted_by: str
+    mute_reason: str
+
+
+def lapse_query(
+    *,
+    open_only: bool = False,
+    school: str | None = None,
+    account_id: str | None = None,
+    check_id: str | None = None,
+    account_ids: Sequence[str] | None = None,
+) -> Select[Lapse, AccountRow]:
+    query = select(Lapse, AccountRow).join(AccountRow, AccountRow.id == Lapse.account_id)
+    if account_ids is not None:
+        query = query.where(Lapse.account_id.in_(account_ids))
+    if open_only:
+        query = query.where(Lapse.status.in_(OPEN_STATES))
+    if school:
+        query = query.where(AccountRow.school == school)
+    if account_id:
+        query = query.where(Lapse.account_id == account_id)
+    if check_id:
+        query = query.where(Lapse.check_id == check_id)
+    return query.order_by(AccountRow.school, Lapse.account_id, Lapse.opened_at, Lapse.id)
+
+
+def lapse_rows(session: Session, query: Select[Lapse, AccountRow]) -> list[LapseRow]:
+    return [
+        LapseRow(
+            id=lapse.id,
+            account_id=lapse.account_id,
+            school=account.school,
+            platform=account.platform,
+            check_id=lapse.check_id,
+            status=lapse.status,
+            opened_at=lapse.opened_at,
+            last_seen_at=lapse.last_seen_at,
+            resolved_at=lapse.resolved_at,
+            detail=lapse.detail,
+            muted_until=str(lapse.muted_until or ""),
+            muted_by=lapse.muted_by,
+            mute_reason=lapse.mute_reason,
+        )
+        for lapse, account in session.execute(query).tuples()
+    ]
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (page text comes from strangers)."""
+    text = "" if value is None else value.isoformat() if isinstance(value, datetime) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def to_csv(rows: Iterable[object], columns: Sequence[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        data = asdict(row) if hasattr(row, "__dataclass_fields__") else dict(row)  # type: ignore[call-overload]
+        writer.writerow([safe_cell(data[c]) for c in columns])
+    return out.getvalue()
+
+
+LAPSE_COLUMNS = tuple(LapseRow.__dataclass_fields__)
