@@ -1,0 +1,483 @@
+"""Facebook Pages connector: one Graph call for the page, one for its roles.
+
+Each page is read with its own page token (from `/me/accounts`, fetched with the
+district's system-user token), because only the page's token shows comment
+authors and whether the page itself liked a comment. Tokens live in memory only
+and travel in the Authorization header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from connectors.base import (
+    AccountSnapshot,
+    Admin,
+    AuthFailed,
+    Comment,
+    ConnectorError,
+    Fact,
+    NotFound,
+    PermissionMissing,
+    Post,
+    RateLimited,
+    Unavailable,
+)
+from connectors.http import RetryPolicy, Throttle, request_json
+
+logger = logging.getLogger(__name__)
+
+AUTH_SUBCODES = {
+    458: "app removed",
+    459: "user checkpointed",
+    460: "password changed",
+    463: "token expired",
+    467: "token invalid",
+}
+RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
+DEFAULT_RETRY_AFTER = 60.0
+COMMENT_FIELDS = "id,from,message,created_time,is_hidden,user_likes,parent{id}"
+ROLE_FIELDS = "id,name,tasks"
+# Tokens are never put in messages, but Graph's own message is quoted: scrub
+# anything long and token-shaped from it in case Graph echoes a credential.
+_TOKENISH = re.compile(r"[A-Za-z0-9_\-|]{32,}")
+
+
+def post_fields(max_comments: int) -> str:
+    """Sub-fields of one post, its comments (replies included) expanded inline."""
+    comments = f"comments.limit({max_comments}).filter(stream){{{COMMENT_FIELDS}}}"
+    return f"id,created_time,permalink_url,{comments}"
+
+
+def page_fields(max_posts: int, max_comments: int) -> str:
+    """The `fields=` expansion that reads profile, images, posts and comments in one call."""
+    return (
+        "id,name,about,description,website,emails,link,is_published,cover{source},picture{url},"
+        f"posts.limit({max_posts}){{{post_fields(max_comments)}}}"
+    )
+
+
+def _rate_limit_wait(response: httpx.Response) -> float:
+    """Seconds until access returns, from X-Business-Use-Case-Usage, else a minute."""
+    minutes = max((m for _, m in _business_usage(response)), default=0.0)
+    return minutes * 60 if minutes > 0 else DEFAULT_RETRY_AFTER
+
+
+def classify_graph_error(response: httpx.Response) -> ConnectorError | None:
+    """Map a Graph reply to the typed connector error it means (None when it is good)."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    error = error if isinstance(error, dict) else {}
+    code, subcode = error.get("code"), error.get("error_subcode")
+    code = code if isinstance(code, int) else None
+    subcode = subcode if isinstance(subcode, int) else None
+    message = _TOKENISH.sub("[redacted]", str(error.get("message", "")))[:200]
+    said = f"Facebook said (HTTP {status}, code {code}): {message}"
+    if code == 190:
+        meaning = AUTH_SUBCODES.get(subcode or 0, "token rejected")
+        return AuthFailed(f"Facebook token rejected: {meaning}. {said}", code=code, subcode=subcode)
+    if code == 10 or (code is not None and 200 <= code <= 299):
+        return PermissionMissing(f"Facebook permission missing. {said}", code=code, subcode=subcode)
+    if code in RATE_LIMIT_CODES or status == 429:
+        return RateLimited(f"Facebook rate limit. {said}", retry_after=_rate_limit_wait(response))
+    if (code == 100 and "does not exist" in message) or status == 404:
+        return NotFound(f"Facebook object not found. {said}")
+    if status >= 500 or code in (1, 2):
+        return Unavailable(f"Facebook unavailable. {said}")
+    return ConnectorError(f"Facebook refused the request. {said}", permanent=True)
+
+
+def _percent(entry: dict[str, Any]) -> float:
+    values = [entry.get(k) for k in ("call_count", "total_cputime", "total_time")]
+    return max((float(v) for v in values if isinstance(v, int | float)), default=0.0)
+
+
+def _header_json(response: httpx.Response, name: str) -> Any:
+    try:
+        return json.loads(response.headers.get(name) or "null")
+    except ValueError:
+        logger.debug("ignoring an unreadable %s header", name)
+        return None
+
+
+def _business_usage(response: httpx.Response) -> list[tuple[float, float]]:
+    """(percent, minutes to regain access) per X-Business-Use-Case-Usage entry."""
+    data = _header_json(response, "X-Business-Use-Case-Usage")
+    entries = (
+        [e for v in data.values() if isinstance(v, list) for e in v]
+        if isinstance(data, dict)
+        else []
+    )
+    found = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            regain = entry.get("estimated_time_to_regain_access")
+            found.append(
+                (_percent(entry), float(regain) if isinstance(regain, int | float) else 0.0)
+            )
+    return found
+
+
+def usage_of(response: httpx.Response) -> tuple[float, float] | None:
+    """(highest usage percentage, seconds to regain access) from the usage headers."""
+    app = _header_json(response, "X-App-Usage")
+    business = _business_usage(response)
+    percents = ([_percent(app)] if isinstance(app, dict) else []) + [p for p, _ in business]
+    if not percents:
+        return None
+    return max(percents), max((m for _, m in business), default=0.0) * 60
+
+
+def _malformed(where: str, what: str) -> Unavailable:
+    return Unavailable(f"malformed reply from {where}: {what}")
+
+
+def require_dict(body: Any, where: str) -> dict[str, Any]:
+    """The reply as a JSON object, or Unavailable."""
+    if not isinstance(body, dict):
+        raise _malformed(where, "not a JSON object")
+    return body
+
+
+def edge_rows(edge: Any, where: str) -> list[Any]:
+    """The `data` list of an edge; Graph leaves an empty edge out altogether."""
+    if edge is None:
+        return []
+    if not isinstance(edge, dict) or not isinstance(edge.get("data"), list):
+        raise _malformed(where, "an edge without a data list")
+    rows: list[Any] = edge["data"]
+    return rows
+
+
+def cursor_after(reply: Any) -> str | None:
+    """The `after` cursor of a reply that has a next page, else None."""
+    paging = reply.get("paging") if isinstance(reply, dict) else None
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    cursors = paging.get("cursors")
+    after = cursors.get("after") if isinstance(cursors, dict) else None
+    if not isinstance(after, str):
+        after = httpx.URL(str(paging["next"])).params.get("after")
+    return after or None
+
+
+def parse_time(value: Any, where: str) -> datetime:
+    """Graph's '2026-11-20T08:15:00+0000' (or any ISO form) as an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise _malformed(where, "a missing time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _malformed(where, f"an unreadable time {value[:40]!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def map_comments(rows: list[Any], page_id: str, where: str) -> tuple[Comment, ...]:
+    """Comments and others' replies; the page's own replies mark their parent answered."""
+    comments: dict[str, Comment] = {}
+    answered: set[str] = set()
+    for row in rows:
+        if not isinstance(row, dict) or not row.get("id"):
+            raise _malformed(where, "a comment without id")
+        author = row.get("from")
+        author = author if isinstance(author, dict) else {}  # absent unless a page token
+        by_page = str(author.get("id", "")) == page_id
+        parent = row.get("parent")
+        parent_id = str(parent.get("id", "")) if isinstance(parent, dict) else ""
+        if parent_id and by_page:
+            answered.add(parent_id)
+            continue
+        comments[str(row["id"])] = Comment(
+            comment_id=str(row["id"]),
+            created_at=parse_time(row.get("created_time"), where),
+            author=_text(author.get("name")),
+            text=_text(row.get("message")),
+            hidden=row.get("is_hidden") is True,
+            liked_by_account=row.get("user_likes") is True,
+            by_account=by_page,
+        )
+    return tuple(
+        replace(c, replied_by_account=True) if c.comment_id in answered else c
+        for c in comments.values()
+    )
+
+
+def build_snapshot(
+    page_id: str,
+    page: dict[str, Any],
+    admins: tuple[Admin, ...],
+    unexposed: dict[Fact, str],
+    fetched_at: datetime,
+) -> AccountSnapshot:
+    """Turn the page reply (posts already completed) into an AccountSnapshot."""
+    where = f"page {page_id}"
+    if not page.get("id"):
+        raise _malformed(where, "no id")
+    posts = []
+    for row in edge_rows(page.get("posts"), where):
+        if not isinstance(row, dict) or not row.get("id"):
+            raise _malformed(where, "a post without id")
+        posts.append(
+            Post(
+                post_id=str(row["id"]),
+                created_at=parse_time(row.get("created_time"), where),
+                comments_enabled=None,
+                comments=map_comments(edge_rows(row.get("comments"), where), page_id, where),
+                permalink=_text(row.get("permalink_url")),
+            )
+        )
+    published = page.get("is_published")
+    if not isinstance(published, bool):
+        unexposed[Fact.AUDIENCE] = "Facebook did not return is_published"
+    unexposed[Fact.COMMENT_SETTING] = "Facebook has no readable per-page comment switch"
+    emails = page.get("emails")
+    cover = page.get("cover")
+    picture = page.get("picture")
+    picture_data = picture.get("data") if isinstance(picture, dict) else None
+    return AccountSnapshot(
+        platform="facebook",
+        platform_id=page_id,
+        fetched_at=fetched_at,
+        name=_text(page.get("name")),
+        about=_text(page.get("about")),
+        description=_text(page.get("description")),
+        website=_text(page.get("website")),
+        emails=tuple(e for e in emails if isinstance(e, str)) if isinstance(emails, list) else (),
+        banner_url=_text(cover.get("source")) if isinstance(cover, dict) else "",
+        picture_url=_text(picture_data.get("url")) if isinstance(picture_data, dict) else "",
+        admins=admins,
+        # A published page is visible to everyone; an unpublished one only to its admins.
+        audience="" if published is None else ("public" if published else "private"),
+        published=published is not False,
+        comment_setting="",
+        posts=tuple(posts),
+        last_post_at=max((p.created_at for p in posts), default=None),
+        url=_text(page.get("link")),
+        unexposed=unexposed,
+    )
+
+
+class FacebookConnector:
+    """Reads Facebook Pages into AccountSnapshots with the pages' own tokens."""
+
+    platform = "facebook"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        base_url: str,
+        api_version: str = "v26.0",
+        system_token: str,
+        business_id: str = "",
+        max_posts: int = 10,
+        max_comments: int = 50,
+        max_pages_of_results: int = 5,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        throttle: Throttle | None = None,
+        throttle_at_percent: float = 90.0,
+        max_throttle_delay: float = 60.0,
+    ) -> None:
+        self._client = client
+        self._root = f"{base_url.rstrip('/')}/{api_version.strip('/')}"
+        self._system_token = system_token
+        self._business_id = business_id
+        self._max_posts = max_posts
+        self._max_comments = max_comments
+        self._max_extra_calls = max_pages_of_results
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        # Pass one Throttle to every Graph connector (Instagram too): usage is per app.
+        self.throttle = throttle or Throttle(
+            "facebook", sleep=sleep, clock=lambda: clock().timestamp()
+        )
+        self._throttle_at = throttle_at_percent
+        self._max_throttle_delay = max_throttle_delay
+        self._tokens: dict[str, str] | None = None
+        self._generation = 0  # bumped on every token load, so one failure reloads once
+        self._tokens_lock = asyncio.Lock()
+        self.graph_calls = 0  # HTTP requests sent, retries included (for the benchmark)
+
+    async def _before_request(self) -> None:
+        self.graph_calls += 1
+        await self.throttle.wait(max_wait=self._retry.retry_after_cap)
+
+    def _on_response(self, response: httpx.Response) -> None:
+        usage = usage_of(response)
+        if usage is None:
+            return
+        percent, regain = usage
+        if percent >= 100:
+            self.throttle.hold(regain or DEFAULT_RETRY_AFTER, f"usage at {percent:.0f}%")
+        elif percent >= self._throttle_at:
+            # Slow down in proportion to how close usage is to the limit.
+            ceiling = regain or self._max_throttle_delay
+            share = max(percent - self._throttle_at, 1.0) / max(100 - self._throttle_at, 1.0)
+            self.throttle.hold(ceiling * share, f"usage at {percent:.0f}%")
+        else:
+            self.throttle.release()
+
+    async def _get(self, path: str, params: dict[str, str], token: str) -> dict[str, Any]:
+        body = await request_json(
+            self._client,
+            "GET",
+            f"{self._root}/{path}",
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            classify=classify_graph_error,
+            retry=self._retry,
+            sleep=self._sleep,
+            on_response=self._on_response,
+            before_request=self._before_request,
+        )
+        return require_dict(body, path)
+
+    async def load_page_tokens(self) -> dict[str, str]:
+        """Read every page token the system user holds (page id -> token), following paging."""
+        params = {"fields": "id,name,access_token", "limit": "100"}
+        tokens: dict[str, str] = {}
+        seen: set[str] = set()
+        while True:
+            reply = await self._get("me/accounts", params, self._system_token)
+            for row in edge_rows(reply, "me/accounts"):
+                if isinstance(row, dict) and row.get("id") and row.get("access_token"):
+                    tokens[str(row["id"])] = str(row["access_token"])
+            # Follow only the cursor, on our own base_url: `next` may name another
+            # host and carries a token in its query string.
+            after = cursor_after(reply)
+            if after is None or after in seen:
+                break
+            seen.add(after)
+            params = {**params, "after": after}
+        self._tokens = tokens
+        self._generation += 1
+        logger.info("loaded %d Facebook page tokens", len(tokens))
+        return tokens
+
+    async def _page_token(self, page_id: str) -> tuple[str, int]:
+        async with self._tokens_lock:
+            if self._tokens is None:
+                await self.load_page_tokens()
+            tokens, generation = self._tokens or {}, self._generation
+        if page_id not in tokens:
+            raise NotFound(f"page {page_id} is not managed by the district's system user")
+        return tokens[page_id], generation
+
+    async def fetch(self, platform_id: str) -> AccountSnapshot:
+        """Fetch one page; reload the page tokens once if Facebook rejects the page token."""
+        token, generation = await self._page_token(platform_id)
+        try:
+            return await self._fetch_with(platform_id, token)
+        except PermissionMissing:
+            raise
+        except AuthFailed:
+            async with self._tokens_lock:
+                if self._generation == generation:  # nobody reloaded meanwhile
+                    logger.info("a Facebook page token was rejected; reloading page tokens")
+                    await self.load_page_tokens()
+            token, _ = await self._page_token(platform_id)
+            return await self._fetch_with(platform_id, token)
+
+    async def _fetch_with(self, page_id: str, token: str) -> AccountSnapshot:
+        budget = [self._max_extra_calls]  # extra paging calls left for this fetch
+        fields = page_fields(self._max_posts, self._max_comments)
+        page = await self._get(page_id, {"fields": fields}, token)
+        await self._complete_posts(page_id, page, token, budget)
+        unexposed: dict[Fact, str] = {}
+        admins = await self._admins(page_id, token, budget, unexposed)
+        return build_snapshot(page_id, page, admins, unexposed, self._clock())
+
+    async def _more(
+        self, path: str, params: dict[str, str], edge: Any, token: str, budget: list[int]
+    ) -> list[Any]:
+        """Rows of the further result pages of `edge`, within the extra-call budget."""
+        rows: list[Any] = []
+        after = cursor_after(edge)
+        while after is not None and budget[0] > 0:
+            budget[0] -= 1
+            reply = await self._get(path, {**params, "after": after}, token)
+            data = edge_rows(reply, path)
+            rows.extend(data)
+            after = cursor_after(reply) if data else None
+        return rows
+
+    async def _complete_posts(
+        self, page_id: str, page: dict[str, Any], token: str, budget: list[int]
+    ) -> None:
+        """Follow posts/comments paging (rare) until the configured counts are reached."""
+        posts = page.get("posts")
+        rows = edge_rows(posts, f"page {page_id}")
+        if rows and len(rows) < self._max_posts:
+            params = {
+                "fields": post_fields(self._max_comments),
+                "limit": str(self._max_posts - len(rows)),
+            }
+            rows.extend(await self._more(f"{page_id}/posts", params, posts, token, budget))
+            del rows[self._max_posts :]
+        for post in rows:
+            if not isinstance(post, dict) or not post.get("id"):
+                continue  # build_snapshot reports it as malformed
+            comments = post.get("comments")
+            found = edge_rows(comments, f"post {post['id']}")
+            if found and len(found) < self._max_comments:
+                params = {
+                    "fields": COMMENT_FIELDS,
+                    "filter": "stream",
+                    "limit": str(self._max_comments - len(found)),
+                }
+                path = f"{post['id']}/comments"
+                found.extend(await self._more(path, params, comments, token, budget))
+
+    async def _admins(
+        self, page_id: str, token: str, budget: list[int], unexposed: dict[Fact, str]
+    ) -> tuple[Admin, ...]:
+        """People with the MANAGE task, from /roles (and /assigned_users with a business id)."""
+        sources = [(f"{page_id}/roles", {"fields": ROLE_FIELDS})]
+        if self._business_id:
+            params = {"business": self._business_id, "fields": ROLE_FIELDS}
+            sources.append((f"{page_id}/assigned_users", params))
+        people: dict[str, tuple[str, set[str]]] = {}
+        for path, params in sources:
+            try:
+                reply = await self._get(path, params, token)
+            except PermissionMissing:
+                # A partial admin list could open false lapses: say "unknown" instead.
+                unexposed[Fact.ADMINS] = "the token lacks permission to read page roles"
+                return ()
+            rows = edge_rows(reply, path) + await self._more(path, params, reply, token, budget)
+            for row in rows:
+                if not isinstance(row, dict) or not row.get("id"):
+                    raise _malformed(path, "a person without id")
+                name, tasks = people.get(str(row["id"]), (_text(row.get("name")), set()))
+                row_tasks = row.get("tasks")
+                tasks |= {str(t) for t in row_tasks} if isinstance(row_tasks, list) else set()
+                people[str(row["id"])] = (name, tasks)
+        # "Admin" in the district policies means full control of the page, which on
+        # Facebook is the MANAGE task; editors and moderators cannot add or remove people.
+        return tuple(
+            Admin(user_id=uid, name=name, role="admin")
+            for uid, (name, tasks) in sorted(people.items())
+            if "MANAGE" in tasks
+        )
