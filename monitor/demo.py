@@ -12,12 +12,12 @@ import shutil
 from pathlib import Path
 from typing import TextIO
 
-from monitor.connect import open_connectors
 from monitor.context import App, utcnow
-from monitor.cycle import CycleResult, run_cycle
+from monitor.cycle import CycleResult
 from monitor.errors import UserError
 from monitor.export import lapse_query, lapse_rows
 from monitor.report import format_report
+from monitor.runner import run_check_cycle
 from monitor.settings import Settings, load_settings
 from monitor.store.db import make_engine, session_factory
 from monitor.store.migrate import upgrade
@@ -95,8 +95,7 @@ def run_demo(state_dir: Path, *, out: TextIO) -> int:
 
 async def _cycle(app: App) -> CycleResult:
     env = {"SOCMON_FACEBOOK_TOKEN": SYSTEM_TOKEN}  # the sandbox's token, never a real one
-    async with open_connectors(app.settings, env) as connectors:
-        return await run_cycle(app, connectors)
+    return await run_check_cycle(app, env=env)
 
 
 def _digests(app: App, out: TextIO) -> None:

@@ -16,7 +16,7 @@ import typer
 from checks import ALL_CHECKS
 from monitor import csv_import
 from monitor.context import App, open_app, open_settings
-from monitor.cycle import CycleResult, run_cycle
+from monitor.cycle import CycleResult
 from monitor.errors import UserError
 from monitor.export import LAPSE_COLUMNS, LapseRow, lapse_query, lapse_rows, to_csv
 from monitor.lapses import LapseNotFound, mute_lapse
@@ -82,12 +82,11 @@ def check(
 
 
 async def _cycle(app: App, accounts: list[Account]) -> CycleResult:
-    from monitor.connect import open_connectors
     from monitor.progress import progress_bar
+    from monitor.runner import run_check_cycle
 
-    async with open_connectors(app.settings) as connectors:
-        with progress_bar(len(accounts)) as advance:
-            return await run_cycle(app, connectors, accounts=accounts, progress=advance)
+    with progress_bar(len(accounts)) as advance:
+        return await run_check_cycle(app, accounts=accounts, progress=advance)
 
 
 def _report(app: App, result: CycleResult, rows: list[LapseRow], fmt: Format) -> int:
