@@ -321,8 +321,8 @@ class FacebookConnector:
         self.graph_calls = 0  # HTTP requests sent, retries included (for the benchmark)
 
     async def _before_request(self) -> None:
-        self.graph_calls += 1
         await self.throttle.wait(max_wait=self._retry.retry_after_cap)
+        self.graph_calls += 1
 
     def _on_response(self, response: httpx.Response) -> None:
         usage = usage_of(response)
@@ -360,7 +360,13 @@ class FacebookConnector:
         tokens: dict[str, str] = {}
         seen: set[str] = set()
         while True:
-            reply = await self._get("me/accounts", params, self._system_token)
+            try:
+                reply = await self._get("me/accounts", params, self._system_token)
+            except AuthFailed as exc:
+                # IT must know it is the system user's token, not one page's, that failed.
+                raise type(exc)(
+                    f"system user token: {exc}", code=exc.code, subcode=exc.subcode
+                ) from exc
             for row in edge_rows(reply, "me/accounts"):
                 if isinstance(row, dict) and row.get("id") and row.get("access_token"):
                     tokens[str(row["id"])] = str(row["access_token"])

@@ -546,3 +546,24 @@ def test_classify_names_the_subcode_meaning_and_reads_the_regain_time() -> None:
 )
 def test_graph_times_parse_to_aware_utc(text: str) -> None:
     assert parse_time(text, "test") == datetime(2026, 11, 20, 8, 15, tzinfo=UTC)
+
+
+async def test_a_rejected_system_token_says_so(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    graph.routes["accounts"].mock(return_value=reply("error_190_expired.json", 400))
+    with pytest.raises(AuthFailed, match=r"^system user token: .*token expired") as caught:
+        await connector(client, sleep).fetch("111")
+    assert caught.value.subcode == 463
+    assert graph.routes["page111"].call_count == 0
+
+
+async def test_a_page_reply_without_is_published_leaves_the_audience_unexposed(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    page = fixture("page_full.json")
+    del page["is_published"]
+    graph.routes["page111"].mock(return_value=httpx.Response(200, json=page))
+    snap = await connector(client, sleep).fetch("111")
+    assert snap.audience == ""
+    assert not snap.exposes(Fact.AUDIENCE)
