@@ -25,9 +25,9 @@ app = typer.Typer(
 
 def _register() -> None:
     # Explicit list: adding a command group = one module + one line here.
-    from monitor.cli import core
+    from monitor.cli import core, digest
 
-    for module in (core,):
+    for module in (core, digest):
         module.register(app)
 
 
