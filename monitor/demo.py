@@ -26,6 +26,8 @@ from sandbox.server import SandboxServer
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "config"
 MARKER = ".socmon-demo"
+# The sandbox's own made-up credentials, by secret name: never a real one.
+DEMO_SECRETS = {"SOCMON_FACEBOOK_TOKEN": SYSTEM_TOKEN}
 
 
 def prepare_state(state_dir: Path) -> Path:
@@ -94,8 +96,7 @@ def run_demo(state_dir: Path, *, out: TextIO) -> int:
 
 
 async def _cycle(app: App) -> CycleResult:
-    env = {"SOCMON_FACEBOOK_TOKEN": SYSTEM_TOKEN}  # the sandbox's token, never a real one
-    return await run_check_cycle(app, env=env)
+    return await run_check_cycle(app, env=DEMO_SECRETS)
 
 
 def _digests(app: App, out: TextIO) -> None:

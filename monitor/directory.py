@@ -60,15 +60,15 @@ def sync_accounts(session: Session, accounts: Sequence[Account], at: datetime) -
 def account_facts(session: Session, accounts: Sequence[Account]) -> dict[str, AccountView]:
     """Each account's check view with its latest review and attestations filled in."""
     reviewed = dict(
-        session.execute(select(Review.account_id, func.max(Review.at)).group_by(Review.account_id))
-        .tuples()
-        .all()
+        session.execute(
+            select(Review.account_id, func.max(Review.at)).group_by(Review.account_id)
+        ).all()
     )
     attested: dict[str, dict[str, datetime]] = {}
     query = select(Attestation.account_id, Attestation.check_id, func.max(Attestation.at)).group_by(
         Attestation.account_id, Attestation.check_id
     )
-    for account_id, check_id, at in session.execute(query).tuples():
+    for account_id, check_id, at in session.execute(query):
         attested.setdefault(account_id, {})[check_id] = _aware(at)
     return {
         a.id: replace(

@@ -1,0 +1,5 @@
+"""`python -m monitor` is `socmon`."""
+
+from monitor.cli import main
+
+main()

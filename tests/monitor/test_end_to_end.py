@@ -1,0 +1,143 @@
+"""socmon against the sandbox: exactly the planted lapses, and nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from monitor.context import App
+from monitor.demo import DEMO_SECRETS, EXAMPLES, demo_settings
+from monitor.registry import load_registry
+from monitor.runner import run_check_cycle
+from monitor.store.db import make_engine, session_factory
+from monitor.store.migrate import upgrade
+from monitor.store.models import CheckState, Lapse
+from sandbox.demo import DEMO_EXPECTED, DEMO_UNKNOWN, demo_world
+from sandbox.server import SandboxServer
+from store_factories import T0
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(demo_world(T0)) as server:
+        yield server
+
+
+def test_a_cycle_finds_exactly_the_planted_lapses_and_unknowns(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    settings = demo_settings(tmp_path, sandbox.base_url)
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    accounts = load_registry(settings.registry, settings.district.email_domains)
+    app = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
+
+    result = asyncio.run(run_check_cycle(app, env=DEMO_SECRETS))
+
+    with app.sessions() as s:
+        lapses = {(lp.account_id, lp.check_id) for lp in s.scalars(select(Lapse))}
+        unknown = {
+            (st.account_id, st.check_id)
+            for st in s.scalars(select(CheckState).where(CheckState.status == "unknown"))
+        }
+    expected = {(a, c) for a, checks in DEMO_EXPECTED.items() for c in checks}
+    planted_unknown = {(a, c) for a, checks in DEMO_UNKNOWN.items() for c in checks}
+    assert lapses == expected
+    assert unknown == planted_unknown
+    assert result.accounts == len(accounts)
+    assert result.failed == sum(1 for checks in DEMO_UNKNOWN.values() if len(checks) >= 8)
+
+
+def _config(tmp_path: Path, base_url: str) -> Path:
+    text = (EXAMPLES / "socmon.example.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^base_url = ".*"$', f'base_url = "{base_url}"', text)
+    text = re.sub(r'(?m)^state_dir = ".*"$', f'state_dir = "{tmp_path / "state"}"', text)
+    text = re.sub(
+        r'(?m)^registry = ".*"$', f'registry = "{EXAMPLES / "accounts.example.yaml"}"', text
+    )
+    path = tmp_path / "socmon.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def socmon(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **DEMO_SECRETS, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_socmon_check_refuses_a_database_that_was_never_upgraded(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, sandbox.base_url)
+    done = socmon("check", "--config", str(config))
+    assert done.returncode == 2
+    assert "run 'socmon db upgrade'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_socmon_check_exits_1_with_lapses_and_reports_what_to_fix(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, sandbox.base_url)
+    assert socmon("db", "upgrade", "--config", str(config)).returncode == 0
+
+    done = socmon("check", "--config", str(config))
+
+    assert done.returncode == 1, done.stderr
+    assert "riverside-elementary-fb" in done.stdout
+    assert "what to do:" in done.stdout and "policy:" in done.stdout
+    assert "CMSD82 Policy 2045 C.4.c" in done.stdout
+    assert DEMO_SECRETS["SOCMON_FACEBOOK_TOKEN"] not in done.stdout + done.stderr
+
+
+def test_socmon_check_exits_0_for_a_clean_account_and_reports_json(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, sandbox.base_url)
+    socmon("db", "upgrade", "--config", str(config))
+    clean = next(a for a, checks in DEMO_EXPECTED.items() if not checks and a not in DEMO_UNKNOWN)
+
+    done = socmon("check", "--config", str(config), "--account", clean, "--format", "json")
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["accounts"], report["failed"], report["open_lapses"]) == (1, 0, [])
+
+
+def test_socmon_check_names_an_unknown_account_and_exits_2(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, sandbox.base_url)
+    socmon("db", "upgrade", "--config", str(config))
+    done = socmon("check", "--config", str(config), "--account", "no-such-page")
+    assert done.returncode == 2
+    assert "no account with id no-such-page" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_socmon_check_without_the_token_names_the_secret_and_exits_2(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, sandbox.base_url)
+    socmon("db", "upgrade", "--config", str(config))
+    env = {k: "" for k in DEMO_SECRETS}
+    done = socmon("check", "--config", str(config), env=env)
+    assert done.returncode == 2
+    assert "platforms.facebook.token_secret" in done.stderr
+    assert "SOCMON_FACEBOOK_TOKEN" in done.stderr
