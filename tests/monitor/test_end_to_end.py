@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from store_factories import T0
 
 from monitor.context import App
 from monitor.demo import DEMO_SECRETS, EXAMPLES, demo_settings
@@ -23,7 +24,6 @@ from monitor.store.migrate import upgrade
 from monitor.store.models import CheckState, Lapse
 from sandbox.demo import DEMO_EXPECTED, DEMO_UNKNOWN, demo_world
 from sandbox.server import SandboxServer
-from store_factories import T0
 
 
 @pytest.fixture

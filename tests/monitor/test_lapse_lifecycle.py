@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
+from store_factories import T0, finding
 
 from monitor.lapses import LapseNotFound, expire_mutes, mute_lapse, record_findings
 from monitor.store.db import session_factory, transaction
 from monitor.store.models import CheckState, Lapse, LapseEvent
-from store_factories import T0, finding
 
 ACCT = "hillcrest-fb"
 
