@@ -1,0 +1,80 @@
+"""Formatting for templates: local times, check metadata, evidence, redaction."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+
+import checks
+
+# Query parameters and headers that may carry a platform credential in an error text.
+_SECRETS = re.compile(
+    r"(?i)(access_token|refresh_token|client_secret|token|password|secret|key)=([^&\s\"']+)"
+)
+_BEARER = re.compile(r"(?i)bearer\s+[a-z0-9._~+/=-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    """A check's display metadata, with a fallback for ids this version does not know."""
+
+    id: str
+    title: str
+    clauses: str
+    remediation: str
+
+
+def check_info(check_id: str) -> CheckInfo:
+    try:
+        spec = checks.get(check_id)
+    except KeyError:
+        return CheckInfo(check_id, check_id.replace("_", " "), "", "")
+    return CheckInfo(spec.id, spec.title, spec.clause_text, spec.remediation)
+
+
+def check_choices() -> list[CheckInfo]:
+    return [check_info(spec.id) for spec in checks.ALL_CHECKS]
+
+
+def redact(text: str) -> str:
+    """Hide anything that looks like a credential before it reaches a page."""
+    text = _SECRETS.sub(lambda m: f"{m.group(1)}=[hidden]", text)
+    return _BEARER.sub("Bearer [hidden]", text)
+
+
+def evidence_items(evidence: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Evidence as (label, text) pairs; nested values as compact JSON."""
+    items = []
+    for key, value in (evidence or {}).items():
+        if isinstance(value, str):
+            text = value
+        else:
+            text = json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+        items.append((key.replace("_", " "), redact(text)[:500]))
+    return items
+
+
+def install_filters(env: Environment, tz: ZoneInfo) -> None:
+    """Register the template filters, bound to the district's time zone."""
+
+    def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return "" if value is None else value.astimezone(tz).strftime(fmt)
+
+    def day(value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(tz).date()
+        return value.isoformat()
+
+    env.filters["local"] = local
+    env.filters["day"] = day
+    env.filters["redact"] = redact
+    env.globals["check_info"] = check_info
+    env.globals["evidence_items"] = evidence_items
