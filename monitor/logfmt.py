@@ -32,7 +32,7 @@ _BARE = re.compile(r"^[A-Za-z0-9_.:/@+,-]+$")
 
 def quote(value: object) -> str:
     """A logfmt value: bare when safe, else double-quoted with escapes (never a newline)."""
-    text = str(value)
+    text = value.isoformat(timespec="seconds") if isinstance(value, datetime) else str(value)
     if text and _BARE.match(text):
         return text
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
@@ -93,7 +93,7 @@ class SecretRedactor(logging.Filter):
         return True
 
 
-def configure(level: int = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
+def configure(level: int | str = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
     """Replace the root handlers with one key=value handler that redacts secrets."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(KeyValueFormatter())

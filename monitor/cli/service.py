@@ -1,0 +1,199 @@
+"""`socmon run` (the daemon) and `socmon status` (its health, for IT and monitoring)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import func, select
+
+from monitor import logfmt
+from monitor.connect import open_connectors
+from monitor.context import App, open_app
+from monitor.daemon import Daemon
+from monitor.daemon.jobs import check_trigger, digest_trigger, last_finished_cycle, next_fire
+from monitor.errors import UserError
+from monitor.lease import LeaseKeeper, current
+from monitor.metrics import Metrics, serve
+from monitor.secrets import SecretMissing, resolve_secret
+from monitor.settings import Settings
+from monitor.store.models import AccountRow
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Config file (else $SOCMON_CONFIG, else /etc/socmon/socmon.toml)."
+    ),
+]
+
+
+class StatusFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)
+    app.command()(status)
+
+
+def run(config: ConfigOpt = None) -> None:
+    """Run the daemon (checks, digests, housekeeping on schedule) until SIGTERM or SIGINT."""
+    if "SOCMON_LOG_LEVEL" not in os.environ:
+        logging.getLogger().setLevel(logging.INFO)  # a service logs its events, not just problems
+    # A line per job run (the lease job runs every 30 s) is noise; our jobs log what they did.
+    for chatty in ("apscheduler", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    app = open_app(config)
+    # Missing platform secrets are config mistakes: exit 2 now, not at the first cycle.
+    asyncio.run(_probe_connectors(app.settings))
+    logfmt.protect(secret_values(app.settings))
+    metrics = Metrics()
+    metrics.refresh(app.sessions)
+    server = None
+    if app.settings.metrics.enabled:
+        cfg = app.settings.metrics
+        try:
+            server = serve(metrics, cfg.host, cfg.port)
+        except OSError as exc:
+            where = "metrics.port"
+            what = f"cannot listen on {cfg.host}:{cfg.port}: {exc.strerror}"
+            raise UserError.one(str(app.settings.source), where, what) from None
+    try:
+        code = Daemon(app, LeaseKeeper(app.sessions, clock=app.clock), metrics=metrics).run()
+    finally:
+        if server is not None:
+            server.shutdown()
+    raise typer.Exit(code)
+
+
+async def _probe_connectors(settings: Settings) -> None:
+    async with open_connectors(settings):
+        pass
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """The values of every secret the config names, so the log filter can redact them."""
+    names = [settings.smtp.password_secret, settings.web.secret_key_secret]
+    for platform in settings.platforms.values():
+        names += [platform.token_secret, platform.refresh_token_secret]
+    values = []
+    for name in filter(None, names):
+        try:
+            values.append(resolve_secret(name).get_secret_value())
+        except SecretMissing:
+            continue  # whoever needs it reports it; nothing to redact
+    return values
+
+
+@dataclass
+class Status:
+    """What `socmon status` reports; `stale` decides the exit code."""
+
+    now: datetime
+    stale: bool
+    problem: str = ""
+    last_cycle_started: datetime | None = None
+    last_cycle_finished: datetime | None = None
+    accounts_total: int = 0
+    accounts_checked: int = 0
+    accounts_failed: int = 0
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
+    failing_by_connector: dict[str, int] = field(default_factory=dict)
+    next_check: datetime | None = None
+    next_digest: datetime | None = None
+    lease_holder: str = ""
+    lease_expires: datetime | None = None
+
+
+def build_status(app: App, now: datetime) -> Status:
+    """Read the last cycle, failing accounts, the lease and the next run times."""
+    settings, tz = app.settings, app.settings.tz
+    trigger = check_trigger(settings.schedule, tz)
+    report = Status(now=now, stale=True, problem="no check cycle has finished yet")
+    last = last_finished_cycle(app)
+    if last is not None and last.finished_at is not None:
+        # Stale once two scheduled checks have come and gone without a finished cycle.
+        first = next_fire(trigger, last.finished_at)
+        second = next_fire(trigger, first) if first else None
+        report.stale = second is not None and now >= second
+        report.problem = "the last cycle is older than two check intervals" if report.stale else ""
+        report.last_cycle_started, report.last_cycle_finished = last.started_at, last.finished_at
+        report.accounts_total = last.accounts_total
+        report.accounts_checked = last.accounts_ok + last.accounts_failed
+        report.accounts_failed = last.accounts_failed
+        report.errors_by_kind = {str(k): int(v) for k, v in last.errors_by_kind.items()}
+    with app.sessions() as session:
+        rows = session.execute(
+            select(AccountRow.platform, func.count())
+            .where(AccountRow.active.is_(True), AccountRow.fetch_status == "failed")
+            .group_by(AccountRow.platform)
+        ).all()
+    report.failing_by_connector = {platform: count for platform, count in rows}
+    report.next_check = _local(next_fire(trigger, now), tz)
+    report.next_digest = _local(next_fire(digest_trigger(settings), now), tz)
+    lease = current(app.sessions)
+    if lease is not None and lease.expires_at > now:
+        report.lease_holder, report.lease_expires = lease.holder, lease.expires_at
+    return report
+
+
+def _local(moment: datetime | None, tz: Any) -> datetime | None:
+    return moment.astimezone(tz) if moment else None
+
+
+def status(
+    config: ConfigOpt = None,
+    fmt: Annotated[StatusFormat, typer.Option("--format", help="text or json.")] = (
+        StatusFormat.text
+    ),
+) -> None:
+    """Show the daemon's health. Exit 1 when the last cycle is older than two check intervals."""
+    app = open_app(config, writer=False)
+    report = build_status(app, app.clock())
+    if fmt is StatusFormat.json:
+        typer.echo(json.dumps(asdict(report), default=_iso, indent=2))
+    else:
+        typer.echo(format_status(report, app.settings))
+    raise typer.Exit(1 if report.stale else 0)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def format_status(report: Status, settings: Settings) -> str:
+    """The text form of `socmon status`, times in district time."""
+    tz = settings.tz
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if moment else "never"
+
+    failing = ", ".join(f"{k} {v}" for k, v in sorted(report.failing_by_connector.items()))
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(report.errors_by_kind.items()))
+    lines = [
+        f"last cycle:   {when(report.last_cycle_finished)}"
+        + (
+            f" ({report.accounts_checked} of {report.accounts_total} accounts checked,"
+            f" {report.accounts_failed} failed)"
+            if report.last_cycle_finished
+            else ""
+        ),
+        f"failing:      {failing or 'none'}" + (f" (last cycle: {kinds})" if kinds else ""),
+        f"next check:   {when(report.next_check)}",
+        f"next digest:  {when(report.next_digest)}",
+        f"lease:        {report.lease_holder or 'nobody'}"
+        + (f" until {when(report.lease_expires)}" if report.lease_expires else ""),
+        f"status:       {'STALE: ' + report.problem if report.stale else 'ok'}",
+    ]
+    return "\n".join(lines)

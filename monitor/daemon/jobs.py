@@ -1,0 +1,238 @@
+"""The scheduler's jobs and triggers: APScheduler 3 in the district's timezone.
+
+Jobs are rebuilt from config at every start with explicit ids. They call unit-of-work
+functions (`run_check_cycle`, `housekeeping` here, notifications' `send_due_digests`)
+that tests call directly, with no scheduler running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import delete, select
+
+from connectors.base import Connector
+from monitor.connect import open_connectors
+from monitor.context import App
+from monitor.cycle import CycleResult, run_cycle
+from monitor.lease import RENEW_SECONDS
+from monitor.settings import Schedule, Settings
+from monitor.store.db import transaction
+from monitor.store.models import CheckRun, Cycle, Lease
+
+logger = logging.getLogger(__name__)
+
+CHECK, DIGESTS, WEEKLY, HOUSEKEEPING = "check-cycle", "digests", "weekly-summary", "housekeeping"
+OUTBOX, LEASE, WATCHDOG = "outbox", "lease", "watchdog"
+# Retries of digests that got a 4xx wait in the outbox; this is how often it is swept.
+OUTBOX_MINUTES = 10
+RETENTION = timedelta(days=30)
+# After SIGTERM, in-flight fetches get this long before they are cancelled; what finished
+# is flushed either way, and the whole stop stays inside systemd's 10 s budget.
+STOP_GRACE_SECONDS = 5.0
+HOUSEKEEPING_AT = (3, 17)  # 03:17 district time, away from the top-of-hour jobs
+
+Connectors = Callable[[Settings], AbstractAsyncContextManager[Mapping[str, Connector]]]
+
+
+class Stopper:
+    """A stop request that signal handlers, threads and event loops can all see."""
+
+    def __init__(self) -> None:
+        self._flag = threading.Event()
+        # Re-entrant: set() may run in a signal handler on a thread that is inside bind().
+        self._lock = threading.RLock()
+        self._loops: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
+
+    def set(self) -> None:
+        with self._lock:
+            self._flag.set()
+            for loop, event in self._loops.items():
+                try:
+                    loop.call_soon_threadsafe(event.set)
+                except RuntimeError:  # that loop has just closed: nothing left to stop
+                    continue
+
+    def is_set(self) -> bool:
+        return self._flag.is_set()
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> asyncio.Event:
+        """An asyncio.Event on `loop` that is set when stop is requested."""
+        event = asyncio.Event()
+        with self._lock:
+            self._loops[loop] = event
+            if self._flag.is_set():
+                event.set()
+        return event
+
+    def unbind(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            self._loops.pop(loop, None)
+
+
+def run_check_cycle(
+    app: App,
+    stop: Stopper | None = None,
+    *,
+    connectors: Connectors = open_connectors,
+    grace: float = STOP_GRACE_SECONDS,
+) -> CycleResult | None:
+    """Check the whole registry once; None when a stop request cut the cycle short."""
+    return asyncio.run(_check_cycle(app, stop or Stopper(), connectors, grace))
+
+
+async def _check_cycle(
+    app: App, stopper: Stopper, connectors: Connectors, grace: float
+) -> CycleResult | None:
+    # Connectors (and their HTTP clients) are built per cycle: a cycle is minutes apart,
+    # and a fresh loop per job keeps no event loop alive between runs.
+    loop = asyncio.get_running_loop()
+    stop = stopper.bind(loop)
+    try:
+        async with connectors(app.settings) as built:
+            cycle = asyncio.create_task(run_cycle(app, built, stop=stop))
+            stopped = asyncio.create_task(stop.wait())
+            await asyncio.wait({cycle, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if cycle.done():
+                return cycle.result()
+            try:
+                # Workers take no new account once stop is set; give in-flight ones a moment.
+                return await asyncio.wait_for(cycle, grace)
+            except TimeoutError:
+                logger.warning("check cycle cut short by stop; finished results were kept")
+                return None
+    finally:
+        stopper.unbind(loop)
+
+
+@dataclass(frozen=True)
+class Tidied:
+    check_runs: int
+    leases: int
+
+
+def housekeeping(app: App, now: datetime | None = None) -> Tidied:
+    """Delete check runs older than RETENTION and leases that have expired."""
+    now = now or app.clock()
+    with transaction(app.sessions) as session:
+        runs = session.execute(delete(CheckRun).where(CheckRun.started_at < now - RETENTION))
+        leases = session.execute(delete(Lease).where(Lease.expires_at < now))
+    tidied = Tidied(runs.rowcount, leases.rowcount)  # type: ignore[attr-defined]
+    logger.info(
+        "housekeeping done", extra={"check_runs": tidied.check_runs, "leases": tidied.leases}
+    )
+    return tidied
+
+
+def check_trigger(schedule: Schedule, tz: ZoneInfo) -> BaseTrigger:
+    """Every check_every_minutes between first_hour and last_hour (inclusive), district time."""
+    every, hours = schedule.check_every_minutes, f"{schedule.first_hour}-{schedule.last_hour}"
+    if every < 60 and 60 % every == 0:
+        return CronTrigger(minute=f"*/{every}", hour=hours, timezone=tz)
+    if every % 60 == 0:
+        return CronTrigger(minute=0, hour=f"{hours}/{every // 60}", timezone=tz)
+    # Cron cannot say "every 45 minutes": an interval, kept within the hours by the job.
+    return IntervalTrigger(minutes=every, timezone=tz)
+
+
+def digest_trigger(settings: Settings, weekly: bool = False) -> CronTrigger:
+    at = settings.digest.hour
+    day = settings.digest.weekly_weekday if weekly else "*"
+    return CronTrigger(day_of_week=day, hour=at.hour, minute=at.minute, timezone=settings.tz)
+
+
+def next_fire(trigger: BaseTrigger, after: datetime) -> datetime | None:
+    """The first time strictly after `after` at which `trigger` fires."""
+    if isinstance(trigger, IntervalTrigger):
+        return after + trigger.interval  # type: ignore[no-any-return]
+    return trigger.get_next_fire_time(None, after + timedelta(seconds=1))  # type: ignore[no-any-return]
+
+
+def last_finished_cycle(app: App) -> Cycle | None:
+    with app.sessions() as session:
+        return session.scalars(
+            select(Cycle).where(Cycle.finished_at.is_not(None)).order_by(Cycle.id.desc()).limit(1)
+        ).first()
+
+
+def overdue(app: App, now: datetime, intervals: int = 1) -> bool:
+    """True when `intervals` scheduled checks have come and gone since the last finished cycle."""
+    last = last_finished_cycle(app)
+    if last is None or last.finished_at is None:
+        return True
+    trigger, due = check_trigger(app.settings.schedule, app.settings.tz), last.finished_at
+    for _ in range(intervals):
+        nxt = next_fire(trigger, due)
+        if nxt is None:
+            return False
+        due = nxt
+    return now >= due
+
+
+def in_check_hours(schedule: Schedule, local: datetime) -> bool:
+    return schedule.first_hour <= local.hour <= schedule.last_hour
+
+
+def build_scheduler(
+    settings: Settings,
+    jobs: Mapping[str, Callable[[], Any]],
+    *,
+    on_error: Callable[[str], Any] | None = None,
+    watchdog: float | None = None,
+) -> BlockingScheduler:
+    """The scheduler with every job, from config; `jobs` maps each job id to its callable."""
+    tz = settings.tz
+    scheduler = BlockingScheduler(
+        timezone=tz,
+        executors={"default": ThreadPoolExecutor(max_workers=6)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": settings.schedule.misfire_grace_seconds,
+        },
+    )
+    triggers: dict[str, BaseTrigger] = {
+        CHECK: check_trigger(settings.schedule, tz),
+        DIGESTS: digest_trigger(settings),
+        WEEKLY: digest_trigger(settings, weekly=True),
+        HOUSEKEEPING: CronTrigger(hour=HOUSEKEEPING_AT[0], minute=HOUSEKEEPING_AT[1], timezone=tz),
+        OUTBOX: IntervalTrigger(minutes=OUTBOX_MINUTES, timezone=tz),
+        LEASE: IntervalTrigger(seconds=RENEW_SECONDS, timezone=tz),
+    }
+    if watchdog:
+        triggers[WATCHDOG] = IntervalTrigger(seconds=watchdog, timezone=tz)
+    for job_id, trigger in triggers.items():
+        scheduler.add_job(jobs[job_id], trigger, id=job_id, name=job_id, replace_existing=True)
+    scheduler.add_listener(_error_listener(on_error), EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler
+
+
+def _error_listener(record: Callable[[str], Any] | None) -> Callable[[JobExecutionEvent], None]:
+    def listener(event: JobExecutionEvent) -> None:
+        if event.exception is not None:
+            logger.error(
+                "job failed",
+                exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+                extra={"job": event.job_id},
+            )
+        else:
+            logger.warning("job missed its run time", extra={"job": event.job_id})
+        if record is not None:
+            record(event.job_id)
+
+    return listener
