@@ -12,6 +12,7 @@ import sys
 
 import typer
 
+from monitor import logfmt
 from monitor.errors import UserError
 
 app = typer.Typer(
@@ -25,9 +26,9 @@ app = typer.Typer(
 
 def _register() -> None:
     # Explicit list: adding a command group = one module + one line here.
-    from monitor.cli import core, digest
+    from monitor.cli import core, digest, service
 
-    for module in (core, digest):
+    for module in (core, digest, service):
         module.register(app)
 
 
@@ -36,11 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     # Interactive commands print their own report; only problems go to the log by default.
     # The daemon raises this to INFO; SOCMON_LOG_LEVEL overrides both.
-    logging.basicConfig(
-        level=os.environ.get("SOCMON_LOG_LEVEL", "WARNING").upper(),
-        stream=sys.stderr,
-        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
-    )
+    # One key=value line per event (journald-friendly), secrets redacted: monitor.logfmt.
+    logfmt.configure(os.environ.get("SOCMON_LOG_LEVEL", "WARNING").upper(), sys.stderr)
     # httpx logs every request URL at INFO: too chatty for a cycle of thousands of calls.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
