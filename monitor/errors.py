@@ -40,7 +40,7 @@ def pydantic_problems(source: str, exc: object, *, prefix: str = "") -> list[Pro
     for err in exc.errors(include_url=False):
         path = ".".join(str(p) for p in err["loc"])
         where = f"{prefix}{path}" if path else prefix.rstrip(".")
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
         elif err["type"] == "missing":

@@ -24,8 +24,14 @@ app = typer.Typer(
 )
 
 
+_registered: list[bool] = []
+
+
 def _register() -> None:
     # Explicit list: adding a command group = one module + one line here.
+    if _registered:  # main() may run more than once in a process (tests)
+        return
+    _registered.append(True)
     from monitor.cli import core, digest, service
 
     for module in (core, digest, service):
