@@ -120,7 +120,7 @@ def _last_built(session: Session, kind: str, period: str) -> dict[str, datetime]
         .where(OutboxMessage.kind == kind, OutboxMessage.period < period)
         .group_by(OutboxMessage.recipient)
     )
-    return {recipient: _aware(at) for recipient, at in session.execute(query).tuples()}
+    return {recipient: _aware(at) for recipient, at in session.execute(query)}
 
 
 def _aware(value: datetime) -> datetime:
