@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from digest_world import HOSTILE, MONDAY, District, account
 from sqlalchemy import select
 
 from monitor.lapses import mute_lapse
@@ -18,8 +19,6 @@ from monitor.store.db import transaction
 from monitor.store.models import OutboxMessage
 from notifications.service import build_digests, deliver_pending
 from notifications.smtp import FileTransport
-
-from digest_world import HOSTILE, MONDAY, District, account
 
 WED = datetime(2026, 11, 18, 17, 0, tzinfo=UTC)  # Wednesday 09:00 Vancouver
 FRI_BEFORE = datetime(2026, 11, 13, 17, 0, tzinfo=UTC)  # six school days before Monday
@@ -116,6 +115,7 @@ def test_a_lapse_open_past_the_threshold_also_goes_to_the_principal(
     build_digests(d.app, MONDAY)
     subject, text, html = parts(d, "a.lee@cmsd82.ca")
     assert "Ann Lee is not an admin" in text and "(6 school days)" in text
+    assert "Ann Lee is not an admin" in html and "1 open" in subject
     # Only the escalated lapse: the 3-day-old one stays with the manager.
     assert "no post for 31 days" not in text and "no post for 31 days" not in html
     assert "As principal" in text
@@ -194,6 +194,7 @@ def test_an_account_unknown_too_long_is_reported_to_managers_and_it(
     build_digests(d.app, MONDAY)
     _, text, html = parts(d, "r.gill@cmsd82.ca")
     assert "Could not be checked since Fri 20 Nov 2026 (3 days): token expired" in text
+    assert "token expired" in html
     assert "hillcrest-fb" not in text
     assert "token expired" in parts(d, "it@cmsd82.ca")[1]
 
