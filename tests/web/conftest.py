@@ -62,11 +62,13 @@ def make_settings(**web: object) -> Settings:
             email_domains=("lpsd.ca",),
             timezone="America/Winnipeg",
         ),
-        web=Web(public_url=BASE_URL, **web),  # type: ignore[arg-type]
+        web=Web(**{"public_url": BASE_URL, **web}),  # type: ignore[arg-type]
     )
 
 
-def _account(aid: str, platform: str, school: str, managers: list[str], **data: object) -> AccountRow:
+def _account(
+    aid: str, platform: str, school: str, managers: list[str], **data: object
+) -> AccountRow:
     entry = {"id": aid, "platform": platform, "school": school, "managers": managers, **data}
     return AccountRow(
         id=aid,
@@ -85,7 +87,9 @@ def _account(aid: str, platform: str, school: str, managers: list[str], **data: 
     )
 
 
-def _lapse(session: Session, aid: str, check: str, days_ago: int, status: str = "open", **kw: object) -> Lapse:
+def _lapse(
+    session: Session, aid: str, check: str, days_ago: int, status: str = "open", **kw: object
+) -> Lapse:
     opened = NOW - timedelta(days=days_ago)
     lapse = Lapse(
         account_id=aid,
@@ -99,9 +103,26 @@ def _lapse(session: Session, aid: str, check: str, days_ago: int, status: str = 
     )
     session.add(lapse)
     session.flush()
-    session.add(LapseEvent(lapse_id=lapse.id, account_id=aid, check_id=check, at=opened, kind="opened", detail=lapse.detail))
+    session.add(
+        LapseEvent(
+            lapse_id=lapse.id,
+            account_id=aid,
+            check_id=check,
+            at=opened,
+            kind="opened",
+            detail=lapse.detail,
+        )
+    )
     if status == "resolved":
-        session.add(LapseEvent(lapse_id=lapse.id, account_id=aid, check_id=check, at=lapse.resolved_at, kind="resolved"))
+        session.add(
+            LapseEvent(
+                lapse_id=lapse.id,
+                account_id=aid,
+                check_id=check,
+                at=lapse.resolved_at,
+                kind="resolved",
+            )
+        )
     return lapse
 
 
@@ -127,7 +148,9 @@ def seed(sessions: sessionmaker[Session]) -> None:
         )  # fmt: skip
         s.flush()
         _lapse(s, "north-fb", "principal_admin", 20)
-        _lapse(s, "north-fb", "privacy", 40, status="resolved", resolved_at=NOW - timedelta(days=30))
+        _lapse(
+            s, "north-fb", "privacy", 40, status="resolved", resolved_at=NOW - timedelta(days=30)
+        )
         _lapse(s, "north-x", "comments", 5)
         _lapse(s, "south-ig", "two_admins", 10)
         _lapse(s, "south-ig", "freshness", 2, status="muted", muted_until=date(2026, 12, 31),
@@ -169,7 +192,9 @@ def world(seeded_template: Path, tmp_path: Path) -> Iterator[WebWorld]:
     clock = Clock(NOW)
     settings = make_settings()
     sessions = session_factory(engine)
-    app = create_app(settings, sessions, clock, SECRET, writer_sessions=session_factory(writer_engine))
+    app = create_app(
+        settings, sessions, clock, SECRET, writer_sessions=session_factory(writer_engine)
+    )
     yield WebWorld(app, writer_engine, session_factory(writer_engine), clock, settings)
     engine.dispose()
     writer_engine.dispose()
@@ -193,7 +218,9 @@ def csrf_of(html: str) -> str:
 def login(client: TestClient, email: str, password: str = PASSWORD) -> None:
     """Sign in through the real form; asserts it worked."""
     token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": password, "csrf": token, "next": "/"})
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf": token, "next": "/"}
+    )
     assert response.status_code == 303, response.text
 
 

@@ -7,12 +7,22 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import BASE_URL, WebWorld, signed_in
 
-PAGES = ["/", "/directory", "/mine", "/accounts/north-fb", "/schools/North High", "/chart.svg", "/lapses.csv"]
+PAGES = [
+    "/",
+    "/directory",
+    "/mine",
+    "/accounts/north-fb",
+    "/schools/North High",
+    "/chart.svg",
+    "/lapses.csv",
+]
 
 
 @pytest.mark.parametrize("email", ["comms@lpsd.ca", "it@lpsd.ca", "mia@lpsd.ca"])
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_answers_for_every_role_that_may_see_it(world: WebWorld, email: str, path: str) -> None:
+def test_every_page_answers_for_every_role_that_may_see_it(
+    world: WebWorld, email: str, path: str
+) -> None:
     with signed_in(world, email) as c:
         response = c.get(path)
     assert response.status_code == 200, response.text
@@ -22,7 +32,9 @@ def test_every_page_answers_for_every_role_that_may_see_it(world: WebWorld, emai
 
 
 @pytest.mark.parametrize("path", ["/accounts/north-fb", "/schools/North High"])
-def test_a_manager_gets_404_for_another_schools_account_and_school(world: WebWorld, path: str) -> None:
+def test_a_manager_gets_404_for_another_schools_account_and_school(
+    world: WebWorld, path: str
+) -> None:
     with signed_in(world, "sam@lpsd.ca") as c:
         response = c.get(path)
     assert response.status_code == 404
@@ -47,7 +59,9 @@ def test_the_overview_lists_open_lapses_oldest_first_with_counts(world: WebWorld
     assert "Accounts whose status is unknown" in html
 
 
-def test_a_manager_sees_only_their_accounts_on_the_overview_directory_and_export(world: WebWorld) -> None:
+def test_a_manager_sees_only_their_accounts_on_the_overview_directory_and_export(
+    world: WebWorld,
+) -> None:
     with signed_in(world, "mia@lpsd.ca") as c:
         pages = [c.get("/").text, c.get("/directory").text, c.get("/lapses.csv?status=all").text]
     for text in pages:
@@ -56,13 +70,17 @@ def test_a_manager_sees_only_their_accounts_on_the_overview_directory_and_export
         assert "South Elementary" not in text
 
 
-def test_filters_narrow_the_overview_by_school_platform_check_status_and_dates(world: WebWorld) -> None:
+def test_filters_narrow_the_overview_by_school_platform_check_status_and_dates(
+    world: WebWorld,
+) -> None:
     with signed_in(world, "comms@lpsd.ca") as c:
         by_school = c.get("/", params={"school": "South Elementary"}).text
         by_platform = c.get("/", params={"platform": "x"}).text
         by_check = c.get("/", params={"check": "principal_admin"}).text
         muted = c.get("/", params={"status": "muted"}).text
-        recent = c.get("/", params={"status": "all", "since": "2026-11-15", "until": "2026-11-23"}).text
+        recent = c.get(
+            "/", params={"status": "all", "since": "2026-11-15", "until": "2026-11-23"}
+        ).text
     assert "south-ig fails two_admins" in by_school and "north-fb fails" not in by_school
     assert "north-x fails comments" in by_platform and "north-fb fails" not in by_platform
     assert "north-fb fails principal_admin" in by_check and "south-ig fails" not in by_check
@@ -78,7 +96,9 @@ def test_a_filter_that_cannot_be_read_is_answered_with_a_clear_400(world: WebWor
     assert "since must be a date like 2026-11-23" in response.text
 
 
-def test_the_account_page_shows_each_checks_status_evidence_clauses_and_the_timeline(world: WebWorld) -> None:
+def test_the_account_page_shows_each_checks_status_evidence_clauses_and_the_timeline(
+    world: WebWorld,
+) -> None:
     with signed_in(world, "mia@lpsd.ca") as c:
         html = c.get("/accounts/north-fb").text
     assert "Pat Principal is not an admin of north-fb." in html
