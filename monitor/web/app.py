@@ -166,6 +166,10 @@ def _install_middleware(app: FastAPI, ctx: WebContext) -> None:
                 path="/",
             )
         _security_headers(response, ctx.secure, static)
+        if not static:
+            # The access log: a digest link's token is a credential, so it is never written.
+            path = "/link/[token]" if request.url.path.startswith("/link/") else request.url.path
+            logger.info("%s %s %s", request.method, path, response.status_code)
         return response
 
 

@@ -1,0 +1,184 @@
+"""`socmon serve` (the web page) and `socmon users` (who may sign in to it)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from monitor.context import open_app, open_settings, utcnow
+from monitor.errors import UserError
+from monitor.registry import valid_email
+from monitor.secrets import SecretMissing, resolve_secret
+from monitor.settings import Settings
+from monitor.store.db import make_engine, session_factory, transaction
+from monitor.store.models import User
+from monitor.web.auth import MIN_PASSWORD_LENGTH, ROLES, hash_password
+
+logger = logging.getLogger(__name__)
+
+MIN_SECRET_LENGTH = 32
+PASSWORD_ENV = "SOCMON_NEW_PASSWORD"
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Config file (else $SOCMON_CONFIG, else /etc/socmon/socmon.toml)."
+    ),
+]
+users_app = typer.Typer(help="People who may sign in to the web page.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.add_typer(users_app, name="users")
+
+
+def web_secret(settings: Settings) -> SecretStr:
+    """The key that signs sessions and digest links; a clear UserError when missing or short."""
+    name = settings.web.secret_key_secret
+    try:
+        secret = resolve_secret(name)
+    except SecretMissing as exc:
+        raise UserError.one(str(settings.source), "web.secret_key_secret", str(exc)) from None
+    if len(secret.get_secret_value()) < MIN_SECRET_LENGTH:
+        raise UserError.one(
+            str(settings.source),
+            "web.secret_key_secret",
+            f"secret {name} is shorter than {MIN_SECRET_LENGTH} characters "
+            "(make one with: openssl rand -hex 32)",
+        )
+    return secret
+
+
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: web.host in the config).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: web.port in the config).")
+    ] = None,
+    unix_socket: Annotated[
+        Path | None, typer.Option("--unix-socket", help="Listen on this unix socket instead.")
+    ] = None,
+) -> None:
+    """Serve the lapse history web page (127.0.0.1:8080 by default, or a unix socket)."""
+    import uvicorn
+
+    from monitor.web import create_app
+
+    settings = open_settings(config)
+    secret = web_secret(settings)  # before anything starts: a missing key is a config error
+    app = open_app(config, writer=False)
+    writer = make_engine(settings.db_url, source=str(settings.source), writer=True)
+    web = create_app(
+        app.settings, app.sessions, utcnow, secret, writer_sessions=session_factory(writer)
+    )
+    uds = unix_socket or settings.web.unix_socket
+    where = f"unix:{uds}" if uds else f"{host or settings.web.host}:{port or settings.web.port}"
+    logger.info("web page listening on %s", where)
+    uvicorn.run(
+        web,
+        host=host or settings.web.host,
+        port=settings.web.port if port is None else port,
+        uds=str(uds) if uds else None,
+        # uvicorn's access log would write digest-link tokens; the app logs redacted paths.
+        access_log=False,
+        server_header=False,
+        log_config=None,
+        proxy_headers=bool(uds),
+    )
+
+
+def _read_password(password_file: Path | None) -> str:
+    if password_file is not None:
+        try:
+            lines = password_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError.one(
+                str(password_file), "", f"cannot read password file: {exc}"
+            ) from None
+        password = lines[0] if lines else ""
+    elif os.environ.get(PASSWORD_ENV):
+        password = os.environ[PASSWORD_ENV]
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError.one("password", "", f"must have at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="The person's work email.")],
+    role: Annotated[str, typer.Option(help="comms, manager or it.")],
+    config: ConfigOpt = None,
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            help=f"Read the password from this file (else ${PASSWORD_ENV}, else a prompt)."
+        ),
+    ] = None,
+    update: Annotated[
+        bool, typer.Option("--update", help="Replace the role and password of an existing user.")
+    ] = False,
+) -> None:
+    """Add a person who may sign in (the password is never an argument)."""
+    if role not in ROLES:
+        raise UserError.one("--role", "", f"must be one of {', '.join(ROLES)}")
+    try:
+        email = valid_email(email)
+    except ValueError as exc:
+        raise UserError.one("EMAIL", "", str(exc)) from None
+    password_hash = hash_password(_read_password(password_file))
+    app = open_app(config)
+    try:
+        with transaction(app.sessions) as s:
+            user = s.scalars(select(User).where(User.email == email)).first()
+            if user is not None and not update:
+                raise UserError.one("EMAIL", "", f"{email} already exists (use --update)")
+            if user is None:
+                s.add(
+                    User(
+                        email=email, role=role, password_hash=password_hash, created_at=app.clock()
+                    )
+                )
+            else:
+                user.role, user.password_hash, user.disabled = role, password_hash, False
+                user.failed_logins, user.locked_until = 0, None
+    except IntegrityError:
+        raise UserError.one("EMAIL", "", f"{email} already exists (use --update)") from None
+    typer.echo(f"{'updated' if user else 'added'} {email} ({role})")
+
+
+@users_app.command("list")
+def users_list(config: ConfigOpt = None) -> None:
+    """Who may sign in, with their role and whether they are locked out or disabled."""
+    app = open_app(config, writer=False)
+    now = app.clock()
+    with app.sessions() as s:
+        users = s.scalars(select(User).order_by(User.email)).all()
+    for user in users:
+        state = "disabled" if user.disabled else "active"
+        if user.locked_until and user.locked_until > now:
+            state = f"locked until {user.locked_until:%Y-%m-%d %H:%M} UTC"
+        typer.echo(f"{user.email}\t{user.role}\t{state}")
+
+
+@users_app.command("disable")
+def users_disable(email: str, config: ConfigOpt = None) -> None:
+    """Stop a person from signing in; their open sessions end at their next request."""
+    app = open_app(config)
+    with transaction(app.sessions) as s:
+        user = s.scalars(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise UserError.one("EMAIL", "", f"no user {email}")
+        user.disabled = True
+    typer.echo(f"disabled {email}")
