@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from checks import (
     comments,
+    connector_health,
     freshness,
     identifies_school,
     principal_admin,
     privacy,
+    registered,
     signature,
     two_admins,
     work_email,
@@ -23,6 +25,8 @@ ALL_CHECKS: tuple[CheckSpec, ...] = (
     identifies_school.identifies_school,
     signature.signature,
     freshness.freshness,
+    registered.registered,
+    connector_health.connector_health,
 )
 
 _BY_ID = {spec.id: spec for spec in ALL_CHECKS}
