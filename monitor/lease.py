@@ -2,7 +2,7 @@
 
 Taking the lease is two portable statements, each in its own transaction:
 
-1. `UPDATE leases SET holder=me, expires_at=… WHERE name=… AND (holder=me OR expires_at < now)`
+1. `UPDATE leases SET holder=me, expires_at=… WHERE name=… AND (holder=me OR expires_at <= now)`
    renews our own lease or takes over an expired one. On PostgreSQL a concurrent
    UPDATE of the same row waits for the first to commit and then re-checks the WHERE
    against the new row, so only one of two contenders sees rowcount 1. On SQLite the
@@ -52,7 +52,7 @@ def try_acquire(
     with transaction(sessions) as session:
         renewed = session.execute(
             update(Lease)
-            .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
+            .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
             .values(holder=holder, expires_at=expires)
             .execution_options(synchronize_session=False)
         )

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,14 +24,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import delete, select
 
-from connectors.base import Connector
-from monitor.connect import open_connectors
+from monitor import runner
 from monitor.context import App
-from monitor.cycle import CycleResult, run_cycle
+from monitor.cycle import CycleResult
 from monitor.lease import RENEW_SECONDS
 from monitor.settings import Schedule, Settings
 from monitor.store.db import transaction
-from monitor.store.models import CheckRun, Cycle, Lease
+from monitor.store.models import CheckRun, Lease
+from monitor.store.models import Cycle as CycleRow
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +45,12 @@ RETENTION = timedelta(days=30)
 STOP_GRACE_SECONDS = 5.0
 HOUSEKEEPING_AT = (3, 17)  # 03:17 district time, away from the top-of-hour jobs
 
-Connectors = Callable[[Settings], AbstractAsyncContextManager[Mapping[str, Connector]]]
+Cycle = Callable[[App, asyncio.Event], Coroutine[Any, Any, CycleResult]]
+
+
+def default_cycle(app: App, stop: asyncio.Event) -> Coroutine[Any, Any, CycleResult]:
+    """The real cycle: connectors from config and secrets, every account, all checks."""
+    return runner.run_check_cycle(app, stop=stop)
 
 
 class Stopper:
@@ -88,34 +92,36 @@ def run_check_cycle(
     app: App,
     stop: Stopper | None = None,
     *,
-    connectors: Connectors = open_connectors,
+    cycle: Cycle = default_cycle,
     grace: float = STOP_GRACE_SECONDS,
 ) -> CycleResult | None:
-    """Check the whole registry once; None when a stop request cut the cycle short."""
-    return asyncio.run(_check_cycle(app, stop or Stopper(), connectors, grace))
+    """The check job: one stoppable cycle of the whole registry (None when stop cut it short).
+
+    Runs `monitor.runner.run_check_cycle` in a fresh event loop: connectors and their HTTP
+    clients are built per cycle, minutes apart, so no loop is kept alive between runs.
+    """
+    return asyncio.run(_check_cycle(app, stop or Stopper(), cycle, grace))
 
 
 async def _check_cycle(
-    app: App, stopper: Stopper, connectors: Connectors, grace: float
+    app: App, stopper: Stopper, cycle: Cycle, grace: float
 ) -> CycleResult | None:
-    # Connectors (and their HTTP clients) are built per cycle: a cycle is minutes apart,
-    # and a fresh loop per job keeps no event loop alive between runs.
     loop = asyncio.get_running_loop()
     stop = stopper.bind(loop)
     try:
-        async with connectors(app.settings) as built:
-            cycle = asyncio.create_task(run_cycle(app, built, stop=stop))
-            stopped = asyncio.create_task(stop.wait())
-            await asyncio.wait({cycle, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            stopped.cancel()
-            if cycle.done():
-                return cycle.result()
-            try:
-                # Workers take no new account once stop is set; give in-flight ones a moment.
-                return await asyncio.wait_for(cycle, grace)
-            except TimeoutError:
-                logger.warning("check cycle cut short by stop; finished results were kept")
-                return None
+        task = asyncio.create_task(cycle(app, stop))
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if task.done():
+            return task.result()
+        try:
+            # Workers take no new account once stop is set; in-flight ones get `grace`, then
+            # are cancelled. The cycle's writer stores every finished result either way.
+            return await asyncio.wait_for(task, grace)
+        except TimeoutError:
+            logger.warning("check cycle cut short by stop; finished results were kept")
+            return None
     finally:
         stopper.unbind(loop)
 
@@ -163,10 +169,13 @@ def next_fire(trigger: BaseTrigger, after: datetime) -> datetime | None:
     return trigger.get_next_fire_time(None, after + timedelta(seconds=1))  # type: ignore[no-any-return]
 
 
-def last_finished_cycle(app: App) -> Cycle | None:
+def last_finished_cycle(app: App) -> CycleRow | None:
     with app.sessions() as session:
         return session.scalars(
-            select(Cycle).where(Cycle.finished_at.is_not(None)).order_by(Cycle.id.desc()).limit(1)
+            select(CycleRow)
+            .where(CycleRow.finished_at.is_not(None))
+            .order_by(CycleRow.id.desc())
+            .limit(1)
         ).first()
 
 
@@ -200,11 +209,6 @@ def build_scheduler(
     scheduler = BlockingScheduler(
         timezone=tz,
         executors={"default": ThreadPoolExecutor(max_workers=6)},
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": settings.schedule.misfire_grace_seconds,
-        },
     )
     triggers: dict[str, BaseTrigger] = {
         CHECK: check_trigger(settings.schedule, tz),
@@ -217,7 +221,17 @@ def build_scheduler(
     if watchdog:
         triggers[WATCHDOG] = IntervalTrigger(seconds=watchdog, timezone=tz)
     for job_id, trigger in triggers.items():
-        scheduler.add_job(jobs[job_id], trigger, id=job_id, name=job_id, replace_existing=True)
+        # Given per job rather than as scheduler defaults so they show on the job (and in tests).
+        scheduler.add_job(
+            jobs[job_id],
+            trigger,
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+            coalesce=True,  # a backlog of missed runs runs once
+            max_instances=1,  # a slow cycle is never overlapped by the next
+            misfire_grace_time=settings.schedule.misfire_grace_seconds,
+        )
     scheduler.add_listener(_error_listener(on_error), EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
 
