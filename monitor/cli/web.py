@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 MIN_SECRET_LENGTH = 32
 PASSWORD_ENV = "SOCMON_NEW_PASSWORD"
+SD_LISTEN_FDS_START = 3  # sd_listen_fds(3): the first passed descriptor
 
 ConfigOpt = Annotated[
     Path | None,
@@ -81,20 +83,46 @@ def serve(
     web = create_app(
         app.settings, app.sessions, utcnow, secret, writer_sessions=session_factory(writer)
     )
+    sock = inherited_socket()
     uds = unix_socket or settings.web.unix_socket
     where = f"unix:{uds}" if uds else f"{host or settings.web.host}:{port or settings.web.port}"
+    if sock is not None:
+        where = f"the socket systemd passed ({sock.getsockname()!r})"
     logger.info("web page listening on %s", where)
-    uvicorn.run(
-        web,
-        host=host or settings.web.host,
-        port=settings.web.port if port is None else port,
-        uds=str(uds) if uds else None,
-        # uvicorn's access log would write digest-link tokens; the app logs redacted paths.
-        access_log=False,
-        server_header=False,
-        log_config=None,
-        proxy_headers=bool(uds),
+    server = uvicorn.Server(
+        uvicorn.Config(
+            web,
+            host=host or settings.web.host,
+            port=settings.web.port if port is None else port,
+            uds=str(uds) if uds else None,
+            # uvicorn's access log would write digest-link tokens; the app logs redacted paths.
+            access_log=False,
+            server_header=False,
+            log_config=None,
+            # Nothing here depends on the client's address or scheme: ignore forwarded headers.
+            proxy_headers=False,
+        )
     )
+    server.run(sockets=[sock] if sock is not None else None)
+
+
+def inherited_socket() -> socket.socket | None:
+    """The listening socket systemd opened for this process (socket activation), if any."""
+    if os.environ.get("LISTEN_PID") != str(os.getpid()):
+        return None
+    try:
+        count = int(os.environ.get("LISTEN_FDS", "0"))
+    except ValueError:
+        count = 0
+    if count == 0:
+        return None
+    if count != 1:
+        raise UserError.one(
+            "LISTEN_FDS", "", f"socmon serve takes one listening socket, not {count}"
+        )
+    for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
+        os.environ.pop(name, None)
+    return socket.socket(fileno=SD_LISTEN_FDS_START)
 
 
 def _read_password(password_file: Path | None) -> str:
