@@ -63,9 +63,16 @@ class Stopper:
         self._loops: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
 
     def set(self) -> None:
+        try:
+            here: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
         with self._lock:
             self._flag.set()
             for loop, event in self._loops.items():
+                if loop is here:
+                    event.set()  # same loop: at once, before a worker takes its next account
+                    continue
                 try:
                     loop.call_soon_threadsafe(event.set)
                 except RuntimeError:  # that loop has just closed: nothing left to stop
@@ -232,11 +239,13 @@ def build_scheduler(
             max_instances=1,  # a slow cycle is never overlapped by the next
             misfire_grace_time=settings.schedule.misfire_grace_seconds,
         )
-    scheduler.add_listener(_error_listener(on_error), EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    scheduler.add_listener(error_listener(on_error), EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
 
 
-def _error_listener(record: Callable[[str], Any] | None) -> Callable[[JobExecutionEvent], None]:
+def error_listener(record: Callable[[str], Any] | None) -> Callable[[JobExecutionEvent], None]:
+    """Logs a job that raised or missed its time, and hands its id to `record` (a metric)."""
+
     def listener(event: JobExecutionEvent) -> None:
         if event.exception is not None:
             logger.error(

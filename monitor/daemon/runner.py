@@ -29,8 +29,10 @@ from monitor.daemon.jobs import (
     OUTBOX,
     WATCHDOG,
     WEEKLY,
+    Cycle,
     Stopper,
     build_scheduler,
+    default_cycle,
     housekeeping,
     in_check_hours,
     overdue,
@@ -61,12 +63,14 @@ class Daemon:
         environ: Mapping[str, str] | None = None,
         send_digests: Callable[[App], DigestRun] | None = None,
         deliver: Callable[[App], DigestRun] | None = None,
+        cycle: Cycle = default_cycle,
     ) -> None:
         self.app, self.keeper, self.metrics = app, keeper, metrics
         self.environ = os.environ if environ is None else environ
         self.stopper = Stopper()
         self._send_digests = send_digests or _send_due_digests
         self._deliver = deliver or _deliver_pending
+        self._cycle = cycle
         self._running: set[str] = set()
         self._idle = threading.Condition()
         jobs: dict[str, Callable[[], Any]] = {
@@ -111,7 +115,7 @@ class Daemon:
         now_local = self.app.clock().astimezone(self.app.settings.tz)
         if not in_check_hours(self.app.settings.schedule, now_local):
             return None
-        result = run_check_cycle(self.app, self.stopper)
+        result = run_check_cycle(self.app, self.stopper, cycle=self._cycle)
         if result is not None:
             logger.info(
                 "cycle finished",
@@ -215,9 +219,10 @@ class Daemon:
         self.stop()
 
     def _on_reload_signal(self, _signum: int, _frame: FrameType | None) -> None:
-        threading.Thread(target=self._reload, name="reload", daemon=True).start()
+        threading.Thread(target=self.reload, name="reload", daemon=True).start()
 
-    def _reload(self) -> None:
+    def reload(self) -> None:
+        """SIGHUP: re-read the registry; a bad file is logged and the old registry stays."""
         try:
             self.app.reload_registry()
         except UserError as exc:

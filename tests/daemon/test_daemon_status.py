@@ -1,0 +1,103 @@
+"""`socmon status`: what IT sees, and exit 1 once the last cycle is two intervals old."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+from daemon_helpers import T0, upgraded_app, write_config
+from typer.testing import CliRunner
+
+from monitor.cli import service
+from monitor.cli.service import build_status
+from monitor.lease import try_acquire
+from monitor.store.db import transaction
+from monitor.store.models import AccountRow, Cycle
+
+
+def _cli() -> typer.Typer:
+    cli = typer.Typer()
+    service.register(cli)
+    return cli
+
+
+def _cycle(config: Path, finished: datetime, failed: int = 0) -> None:
+    app = upgraded_app(config)
+    with transaction(app.sessions) as session:
+        session.add(
+            Cycle(
+                started_at=finished - timedelta(minutes=2),
+                finished_at=finished,
+                accounts_total=5,
+                accounts_ok=5 - failed,
+                accounts_failed=failed,
+                errors_by_kind={"auth": failed} if failed else {},
+            )
+        )
+
+
+def test_status_exits_0_and_reports_the_last_cycle_when_it_is_fresh(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    _cycle(config, datetime.now(UTC) - timedelta(minutes=1), failed=2)
+
+    done = CliRunner().invoke(_cli(), ["status", "--config", str(config), "--format", "json"])
+
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    assert report["stale"] is False
+    assert (report["accounts_checked"], report["accounts_failed"]) == (5, 2)
+    assert report["errors_by_kind"] == {"auth": 2}
+    assert report["next_digest"].endswith(("-08:00", "-07:00"))  # district time
+
+
+def test_status_exits_1_when_the_last_cycle_is_older_than_two_intervals(tmp_path: Path) -> None:
+    config = write_config(tmp_path)  # hourly, all day
+    _cycle(config, datetime.now(UTC) - timedelta(hours=2, minutes=1))
+
+    done = CliRunner().invoke(_cli(), ["status", "--config", str(config)])
+
+    assert done.exit_code == 1
+    assert "STALE: the last cycle is older than two check intervals" in done.output
+
+
+def test_status_exits_1_when_no_cycle_has_ever_finished(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    upgraded_app(config)
+
+    done = CliRunner().invoke(_cli(), ["status", "--config", str(config)])
+
+    assert done.exit_code == 1
+    assert "no check cycle has finished yet" in done.output
+
+
+def test_status_lists_failing_accounts_by_connector_and_the_lease_holder(tmp_path: Path) -> None:
+    app = upgraded_app(write_config(tmp_path), clock=lambda: T0)
+    with transaction(app.sessions) as session:
+        for n, (platform, status) in enumerate(
+            [("facebook", "failed"), ("facebook", "failed"), ("youtube", "failed"), ("x", "ok")]
+        ):
+            session.add(
+                AccountRow(
+                    id=f"a{n}",
+                    platform=platform,
+                    platform_id=str(n),
+                    school="S",
+                    kind="school",
+                    audience="public",
+                    managers=[],
+                    data={},
+                    registered_at=T0,
+                    updated_at=T0,
+                    fetch_status=status,
+                )
+            )
+    try_acquire(app.sessions, "scheduler", "host:123:abc", T0, timedelta(seconds=90))
+
+    report = build_status(app, T0)
+
+    assert report.failing_by_connector == {"facebook": 2, "youtube": 1}
+    assert report.lease_holder == "host:123:abc"
+    assert report.next_check == datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
+    assert report.next_digest == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 07:00 Vancouver
