@@ -63,8 +63,11 @@ def open_lapses_svg(series: Sequence[tuple[date, int]], title: str) -> str:
         )
         for i in _label_positions(len(series)):
             day = series[i][0]
+            # The first and last labels align with the plot's edges so neither is clipped.
+            anchor = "start" if i == 0 else "end" if i == len(series) - 1 else "middle"
+            xx = {"start": x(i), "end": x(i + 1), "middle": x(i) + plot_w / n / 2}[anchor]
             parts.append(
-                f'<text x="{x(i) + plot_w / n / 2:.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
+                f'<text x="{xx:.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}" '
                 f'fill="#4a5563">{day:%b %d}</text>'
             )
         last_day, last_value = series[-1]

@@ -121,7 +121,7 @@ def chart(request: Request) -> Response:
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
         series = queries.open_series(s, viewer, filters, first, last) if first <= last else []
-    svg = open_lapses_svg(series, f"Open lapses per day (UTC), {first} to {last}")
+    svg = open_lapses_svg(series, f"Open and muted lapses per day (UTC), {first} to {last}")
     return Response(svg, media_type="image/svg+xml")
 
 
