@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.business import business_routes
 from sandbox.endpoints import (
     THROTTLE_CODES,
     UNSUPPORTED,
@@ -101,6 +102,7 @@ def create_app(world: World) -> Starlette:
     routes = [
         Route("/_sandbox/stats", stats),
         Route("/_sandbox/img/{name}", image),
+        *business_routes(world),
         Route("/{ver}/me/accounts", me_accounts),
         Route("/{ver}/{page_id}/roles", roles),
         Route("/{ver}/{page_id}/assigned_users", assigned_users),

@@ -169,3 +169,22 @@ async def test_a_debug_token_outage_is_raised_without_the_token(
         await business.debug_token()
     assert TOKEN not in str(caught.value)
     assert caught.value.__cause__ is None or TOKEN not in str(caught.value.__cause__)
+
+
+async def test_against_the_demo_sandbox_the_business_owns_the_pac_page_but_not_eagle_point() -> (
+    None
+):
+    from sandbox.business import DEMO_UNREGISTERED_PAGE
+    from sandbox.demo import SCHOOLS, SYSTEM_TOKEN, demo_world
+    from sandbox.server import SandboxServer
+
+    unowned = next(s.page_id for s in SCHOOLS if s.account_id == "eagle-point-elementary-fb")
+    with SandboxServer(demo_world(datetime(2026, 11, 23, tzinfo=UTC))) as server:
+        async with httpx.AsyncClient() as client:
+            sandbox = BusinessGraph(client, base_url=server.base_url, system_token=SYSTEM_TOKEN)
+            owned = {p.page_id for p in await sandbox.owned_pages("300000000000082")}
+            info = await sandbox.debug_token()
+    assert DEMO_UNREGISTERED_PAGE[0] in owned
+    assert unowned not in owned
+    assert len(owned) == len(SCHOOLS)  # 13 listed pages plus the PAC page
+    assert info.is_valid and info.expires_at is None and "business_management" in info.scopes
