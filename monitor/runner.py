@@ -1,18 +1,94 @@
 """The one place a full check cycle is assembled: connectors, enrichment, checks per account.
 
-`socmon check`, `socmon demo` and the daemon all call `run_check_cycle`, so a new
-platform or enrichment step is wired in here once.
+`socmon check`, `socmon demo` and the daemon all call `run_check_cycle` (or, with
+connectors they built themselves, `assembled_cycle`), so a new platform or
+enrichment step is wired in here once. Per account the checks come from the
+capability table (checks.capabilities); after the accounts, monitor.health
+judges the business's pages and the platform credentials once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
+from checks.base import CheckSpec
+from checks.capabilities import CAPABILITIES, Mode, checks_for
+from connectors.base import AccountSnapshot, Connector, Fact
+from monitor.attest import latest_attesters
 from monitor.connect import open_connectors
 from monitor.context import App
-from monitor.cycle import CycleResult, all_checks, run_cycle
+from monitor.cycle import CycleResult, run_cycle
+from monitor.health import check_health
 from monitor.registry import Account
+
+logger = logging.getLogger(__name__)
+
+GROUPS_GONE = "the Facebook Groups API was removed on 2024-04-22"
+
+
+class NoApiConnector:
+    """A platform no API can read: an empty snapshot that says every fact is unexposed.
+
+    Only attested and impossible checks run on such a platform (see the capability
+    table), so nothing reads the empty fields as clean; the snapshot carries the clock.
+    """
+
+    def __init__(self, platform: str, reason: str, clock: Callable[[], datetime]) -> None:
+        self.platform = platform
+        self._reason = reason
+        self._clock = clock
+
+    async def fetch(self, platform_id: str) -> AccountSnapshot:
+        return AccountSnapshot(
+            platform=self.platform,
+            platform_id=platform_id,
+            fetched_at=self._clock(),
+            unexposed={fact: self._reason for fact in Fact},
+        )
+
+
+def _no_api_platforms(clock: Callable[[], datetime]) -> dict[str, Connector]:
+    """Platforms whose every check is attested or impossible."""
+    return {
+        platform: NoApiConnector(platform, GROUPS_GONE, clock)
+        for platform, table in CAPABILITIES.items()
+        if all(cap.mode is not Mode.API for cap in table.values())
+    }
+
+
+async def assembled_cycle(
+    app: App,
+    connectors: Mapping[str, Connector],
+    *,
+    accounts: Sequence[Account] | None = None,
+    progress: Callable[[int], None] | None = None,
+    stop: asyncio.Event | None = None,
+    env: Mapping[str, str] | None = None,
+) -> CycleResult:
+    """One cycle with `connectors`: each account's checks, then business and credential health."""
+    with app.sessions() as session:
+        attesters = latest_attesters(session)
+
+    def specs(account: Account) -> Sequence[CheckSpec]:
+        return checks_for(account.platform, attesters.get(account.id))
+
+    result = await run_cycle(
+        app,
+        {**_no_api_platforms(app.clock), **connectors},
+        accounts=accounts,
+        checks_for=specs,
+        progress=progress,
+        stop=stop,
+    )
+    if stop is None or not stop.is_set():
+        health = await check_health(app, result.cycle_id, env)
+        result.changes.opened += health.opened
+        result.changes.resolved += health.resolved
+        result.changes.unmuted += health.unmuted
+    return result
 
 
 async def run_check_cycle(
@@ -25,11 +101,6 @@ async def run_check_cycle(
 ) -> CycleResult:
     """Open the connectors (secrets from `env`, default the process environment) and run a cycle."""
     async with open_connectors(app.settings, env) as connectors:
-        return await run_cycle(
-            app,
-            connectors,
-            accounts=accounts,
-            checks_for=all_checks,
-            progress=progress,
-            stop=stop,
+        return await assembled_cycle(
+            app, connectors, accounts=accounts, progress=progress, stop=stop, env=env
         )

@@ -112,8 +112,18 @@ def _report(app: App, result: CycleResult, rows: list[LapseRow], fmt: Format) ->
     return 1 if still_open else 0
 
 
-def list_checks(config: ConfigOpt = None) -> None:
+def list_checks(
+    config: ConfigOpt = None,
+    platforms: Annotated[
+        bool, typer.Option("--platforms", help="Show per platform: api, attested or not possible.")
+    ] = False,
+) -> None:
     """List every check with the policy clauses it enforces."""
+    if platforms:
+        from checks.capabilities import format_table
+
+        typer.echo(format_table(notes=True), nl=False)
+        return
     for spec in ALL_CHECKS:
         typer.echo(f"{spec.id:<18} {spec.title}")
         typer.echo(f"{'':<18} enforces: {spec.clause_text}")
