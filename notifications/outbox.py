@@ -57,34 +57,38 @@ def built_recipients(session: Session, kind: str, period: str) -> set[str]:
 
 def insert_once(session: Session, drafts: Sequence[Draft], domain: str, now: datetime) -> list[int]:
     """Store the drafts no one stored before; returns the ids of the rows this call created."""
+    if not drafts:
+        return []
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    ids: list[int] = []
-    for d in drafts:
-        stmt = (
-            insert(OutboxMessage)
-            .values(
-                kind=d.kind,
-                recipient=d.recipient,
-                period=d.period,
-                status="pending",
-                message_id=message_id(d.kind, d.recipient, d.period, domain),
-                subject=d.subject,
-                body_text=d.text,
-                body_html=d.html,
-                created_at=now,
-                attempts=0,
-                next_attempt_at=now,
-                last_error="",
-                lapse_ids=list(d.lapse_ids),
-            )
-            .on_conflict_do_nothing(index_elements=["kind", "recipient", "period"])
-            .returning(OutboxMessage.id)
-        )
-        new_id = session.execute(stmt).scalar_one_or_none()
-        if new_id is not None:
-            ids.append(new_id)
-    return ids
+    stmt = (
+        insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["kind", "recipient", "period"])
+        .returning(OutboxMessage.id)
+    )
+    params = [
+        {
+            "kind": d.kind,
+            "recipient": d.recipient,
+            "period": d.period,
+            "status": "pending",
+            "message_id": message_id(d.kind, d.recipient, d.period, domain),
+            "subject": d.subject,
+            "body_text": d.text,
+            "body_html": d.html,
+            "created_at": now,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "claimed_until": None,
+            "sent_at": None,
+            "last_error": "",
+            "lapse_ids": list(d.lapse_ids),
+        }
+        for d in drafts
+    ]
+    # One multi-row statement; rows that lost the race to the unique key return nothing.
+    result = session.connection().execute(stmt, params)
+    return sorted(result.scalars().all())
 
 
 def _claimable(now: datetime) -> object:

@@ -249,3 +249,16 @@ def test_a_missing_password_secret_is_transient_and_names_only_the_secret(
     d.lapse("bayview-fb", "two_admins", "bayview-fb: only 1 admin.", WED)
     assert send_due_digests(d.app, MONDAY).retried == 1
     assert "secret SOCMON_SMTP_PASSWORD is not set" in rows(d)["r.gill@cmsd82.ca"].last_error
+
+
+def test_a_second_builder_that_lost_the_race_stores_nothing(make_district: MakeDistrict) -> None:
+    d = make_district()
+    d.lapse("bayview-fb", "two_admins", "bayview-fb: only 1 admin.", WED)
+    draft = outbox.Draft("daily", "r.gill@cmsd82.ca", "2026-11-23", "s", "t", "h", [1])
+    with transaction(d.app.sessions) as session:
+        assert len(outbox.insert_once(session, [draft], "cmsd82.ca", MONDAY)) == 1
+    # Another process rendered the same digest before it saw the row: the unique key decides.
+    with transaction(d.new_process().sessions) as session:
+        assert outbox.insert_once(session, [draft], "cmsd82.ca", MONDAY) == []
+    assert build_digests(d.new_process(), MONDAY) == []
+    assert len(rows(d)) == 1
