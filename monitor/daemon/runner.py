@@ -116,6 +116,10 @@ class Daemon:
         if not in_check_hours(self.app.settings.schedule, now_local):
             return None
         result = run_check_cycle(self.app, self.stopper, cycle=self._cycle)
+        # Metrics first: a scrape right after the "cycle finished" line already shows it.
+        if result is not None and self.metrics is not None:
+            self.metrics.cycle_finished(result.seconds, result.errors_by_kind)
+        self._refresh_metrics()
         if result is not None:
             logger.info(
                 "cycle finished",
@@ -129,9 +133,6 @@ class Daemon:
                     "seconds": round(result.seconds, 1),
                 },
             )
-            if self.metrics is not None:
-                self.metrics.cycle_finished(result.seconds, result.errors_by_kind)
-        self._refresh_metrics()
         return result
 
     def digests(self) -> DigestRun:
