@@ -1,0 +1,193 @@
+"""Instagram business accounts, read through the Graph API of the Facebook Page they are linked to.
+
+`platform_id` is the Instagram user id (the Page's `instagram_business_account`).
+Same Graph host, version, error codes, usage headers and throttle as Facebook:
+the connector reuses FacebookConnector's transport. It reads with the district's
+system-user token (Authorization header), which reaches the account through the
+linked Page; unlike Facebook's `user_likes`, no Instagram field depends on which
+token reads it, so no page token is needed. One call reads the profile, the
+recent media and their comments with replies; paging only when a list is cut.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from connectors.base import AccountSnapshot, Comment, Fact, Post, Unavailable
+from connectors.facebook import FacebookConnector
+from connectors.graph import cursor_after, edge_rows, parse_time
+
+logger = logging.getLogger(__name__)
+
+REPLY_FIELDS = "id,text,timestamp,username,hidden"
+
+
+def comment_fields(max_comments: int) -> str:
+    """A comment with its replies inline."""
+    return f"{REPLY_FIELDS},replies.limit({max_comments}){{{REPLY_FIELDS}}}"
+
+
+def media_fields(max_comments: int) -> str:
+    """One media item with the comment switch and its comments."""
+    return (
+        "id,timestamp,permalink,comments_count,is_comment_enabled,"
+        f"comments.limit({max_comments}){{{comment_fields(max_comments)}}}"
+    )
+
+
+def account_fields(max_posts: int, max_comments: int) -> str:
+    """The `fields=` expansion reading profile, media and comments in one call."""
+    return (
+        "id,username,name,biography,website,profile_picture_url,"
+        f"media.limit({max_posts}){{{media_fields(max_comments)}}}"
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _malformed(where: str, what: str) -> Unavailable:
+    return Unavailable(f"malformed reply from {where}: {what}")
+
+
+def comment_switch(row: dict[str, Any]) -> bool | None:
+    """The media's comment switch: `is_comment_enabled` (or older `comments_enabled`)."""
+    for key in ("is_comment_enabled", "comments_enabled"):
+        if isinstance(row.get(key), bool):
+            return bool(row[key])
+    return None
+
+
+def map_comments(rows: list[Any], username: str, where: str) -> tuple[Comment, ...]:
+    """Comments and others' replies; a reply by the account marks its comment answered."""
+    out: list[Comment] = []
+    for row in rows:
+        if not isinstance(row, dict) or not row.get("id"):
+            raise _malformed(where, "a comment without id")
+        replies = edge_rows(row.get("replies"), where)
+        answered = False
+        others: list[Comment] = []
+        for reply in replies:
+            if not isinstance(reply, dict) or not reply.get("id"):
+                raise _malformed(where, "a reply without id")
+            if username and _text(reply.get("username")) == username:
+                answered = True
+                continue
+            others.append(_comment(reply, username, where))
+        first = _comment(row, username, where)
+        out.append(replace(first, replied_by_account=answered) if answered else first)
+        out.extend(others)
+    return tuple(out)
+
+
+def _comment(row: dict[str, Any], username: str, where: str) -> Comment:
+    author = _text(row.get("username"))
+    return Comment(
+        comment_id=str(row["id"]),
+        created_at=parse_time(row.get("timestamp"), where),
+        author=author,
+        text=_text(row.get("text")),
+        hidden=row.get("hidden") is True,
+        by_account=bool(username) and author == username,
+    )
+
+
+def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> AccountSnapshot:
+    """Turn the account reply (media already completed) into an AccountSnapshot."""
+    where = f"instagram account {user_id}"
+    if not user.get("id"):
+        raise _malformed(where, "no id")
+    username = _text(user.get("username"))
+    unexposed: dict[Fact, str] = {
+        Fact.EMAILS: "Instagram does not expose contact emails",
+        Fact.ADMINS: "Instagram does not list who can manage an account",
+    }
+    if not username:
+        # Without it, the account's own replies cannot be told from anyone else's.
+        unexposed[Fact.COMMENTS] = "Instagram did not return the account's username"
+    posts = []
+    for row in edge_rows(user.get("media"), where):
+        if not isinstance(row, dict) or not row.get("id"):
+            raise _malformed(where, "a media item without id")
+        posts.append(
+            Post(
+                post_id=str(row["id"]),
+                created_at=parse_time(row.get("timestamp"), where),
+                comments_enabled=comment_switch(row),
+                comments=map_comments(edge_rows(row.get("comments"), where), username, where),
+                permalink=_text(row.get("permalink")),
+            )
+        )
+    switches = {p.comments_enabled for p in posts}
+    if not posts:
+        comment_setting = ""
+        unexposed[Fact.COMMENT_SETTING] = "Instagram sets comments per media and there is none"
+    elif switches == {False}:
+        comment_setting = "off"
+    elif True in switches:
+        comment_setting = "on"
+    else:
+        comment_setting = ""
+        unexposed[Fact.COMMENT_SETTING] = "Instagram did not say whether comments are enabled"
+    return AccountSnapshot(
+        platform="instagram",
+        platform_id=user_id,
+        fetched_at=fetched_at,
+        name=_text(user.get("name")),
+        about=_text(user.get("biography")),
+        website=_text(user.get("website")),
+        # Instagram has no banner: the profile picture is the only image.
+        picture_url=_text(user.get("profile_picture_url")),
+        # The Graph API only reaches business and creator accounts, which are always public.
+        audience="public",
+        comment_setting=comment_setting,
+        posts=tuple(posts),
+        last_post_at=max((p.created_at for p in posts), default=None),
+        url=f"https://www.instagram.com/{username}" if username else "",
+        unexposed=unexposed,
+    )
+
+
+class InstagramConnector(FacebookConnector):
+    """Reads Instagram business accounts; transport, throttle and counters are Facebook's."""
+
+    platform = "instagram"
+
+    async def fetch(self, platform_id: str) -> AccountSnapshot:
+        """Fetch one Instagram account by its Instagram user id."""
+        token = self._system_token
+        budget = [self._max_extra_calls]
+        fields = account_fields(self._max_posts, self._max_comments)
+        user = await self._get(platform_id, {"fields": fields}, token)
+        await self._complete_media(platform_id, user, token, budget)
+        return build_snapshot(platform_id, user, self._clock())
+
+    async def _complete_media(
+        self, user_id: str, user: dict[str, Any], token: str, budget: list[int]
+    ) -> None:
+        """Follow media and comment paging (rare) within the extra-call budget."""
+        media = user.get("media")
+        rows = edge_rows(media, f"instagram account {user_id}")
+        if rows and len(rows) < self._max_posts and cursor_after(media) is not None:
+            params = {
+                "fields": media_fields(self._max_comments),
+                "limit": str(self._max_posts - len(rows)),
+            }
+            rows.extend(await self._more(f"{user_id}/media", params, media, token, budget))
+            del rows[self._max_posts :]
+        for item in rows:
+            if not isinstance(item, dict) or not item.get("id"):
+                continue  # build_snapshot reports it as malformed
+            comments = item.get("comments")
+            found = edge_rows(comments, f"media {item['id']}")
+            if found and len(found) < self._max_comments:
+                params = {
+                    "fields": comment_fields(self._max_comments),
+                    "limit": str(self._max_comments - len(found)),
+                }
+                path = f"{item['id']}/comments"
+                found.extend(await self._more(path, params, comments, token, budget))

@@ -1,0 +1,407 @@
+"""X (API v2) connector: user lookup, recent posts, and their replies from recent search.
+
+One app-only bearer token (Authorization header) reads everything. Replies are
+found with recent search (`conversation_id:<id>`), which reaches back 7 days only,
+and X shows neither whether a reply is hidden nor whether the account liked it. So
+the comments fact is exposed only when it is complete and decisive: every post
+with replies is recent enough for all of its replies to be visible, and every
+reply by someone else was answered by the account. Otherwise COMMENTS is
+unexposed with the reason, and the comments check says unknown rather than guess.
+Posts whose reply_settings restrict replies (mentionedUsers, following) count as
+comments off.
+
+X bills per resource read; `x_calls`, `users_read`, `posts_read` and
+`estimated_cost_usd` let the status and benchmark output show what a cycle cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from connectors.base import (
+    AccountSnapshot,
+    AuthFailed,
+    Comment,
+    ConnectorError,
+    Fact,
+    NotFound,
+    PermissionMissing,
+    Post,
+    RateLimited,
+    Unavailable,
+)
+from connectors.graph import parse_time, require_dict
+from connectors.http import RetryPolicy, Throttle, request_json
+
+logger = logging.getLogger(__name__)
+
+USER_FIELDS = (
+    "description,url,entities,profile_image_url,profile_banner_url,protected,"
+    "most_recent_tweet_id,created_at"
+)
+TWEET_FIELDS = "created_at,reply_settings,conversation_id,public_metrics"
+REPLY_FIELDS = "created_at,author_id,conversation_id,referenced_tweets"
+# reply_settings values that keep the public out of the replies: treated as comments off.
+RESTRICTED_REPLIES = {"mentionedUsers", "following"}
+SEARCH_DAYS = 7
+SEARCH_QUERY_MAX = 512  # characters in one recent-search query (standard access)
+# Prices per resource read since February 2026 (see docs/platform-apis.md).
+PRICE_USER_READ = 0.010
+PRICE_POST_READ = 0.005
+DEFAULT_RETRY_AFTER = 60.0
+# X windows are 15 minutes: waiting up to a full window is cheaper than failing the account.
+MAX_RESET_WAIT = 15 * 60.0
+_TOKENISH = re.compile(r"[A-Za-z0-9%_\-]{40,}")
+# X snowflake ids carry their creation time: milliseconds since this epoch, shifted by 22 bits.
+_SNOWFLAKE_EPOCH_MS = 1288834974657
+
+
+def snowflake_time(tweet_id: str) -> datetime | None:
+    """When a post with this id was created (X ids encode it), or None for a non-id."""
+    if not tweet_id.isdigit():
+        return None
+    millis = (int(tweet_id) >> 22) + _SNOWFLAKE_EPOCH_MS
+    return datetime.fromtimestamp(millis / 1000, UTC)
+
+
+def reset_in(response: httpx.Response, now: datetime) -> float | None:
+    """Seconds until `x-rate-limit-reset` (epoch seconds), None when the header is absent."""
+    raw = response.headers.get("x-rate-limit-reset", "")
+    if not raw.isdigit():
+        return None
+    return max(int(raw) - now.timestamp(), 0.0)
+
+
+def classify_x_error(response: httpx.Response, now: datetime) -> ConnectorError | None:
+    """Map an X reply (problem JSON: title, detail, type, status) to a typed error."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    title = str(body.get("title", ""))[:80]
+    detail = _TOKENISH.sub("[redacted]", str(body.get("detail", "")))[:200]
+    said = f"X said (HTTP {status}): {title}: {detail}".rstrip(": ")
+    if status == 429:
+        wait = reset_in(response, now)
+        return RateLimited(
+            f"X rate limit. {said}", retry_after=DEFAULT_RETRY_AFTER if wait is None else wait
+        )
+    if status == 401:
+        return AuthFailed(f"X bearer token rejected. {said}")
+    if status == 403:
+        return PermissionMissing(f"X refused the app access. {said}")
+    if status == 404:
+        return NotFound(f"X resource not found. {said}")
+    if status >= 500:
+        return Unavailable(f"X unavailable. {said}")
+    return ConnectorError(f"X refused the request. {said}", permanent=True)
+
+
+def _problems(body: dict[str, Any]) -> list[dict[str, Any]]:
+    errors = body.get("errors")
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _malformed(where: str, what: str) -> Unavailable:
+    return Unavailable(f"malformed reply from {where}: {what}")
+
+
+def website_of(user: dict[str, Any]) -> str:
+    """The profile link as written (entities' expanded URL), not X's t.co short link."""
+    entities = user.get("entities")
+    url_part = entities.get("url") if isinstance(entities, dict) else None
+    urls = url_part.get("urls") if isinstance(url_part, dict) else None
+    if isinstance(urls, list) and urls and isinstance(urls[0], dict):
+        expanded = _text(urls[0].get("expanded_url"))
+        if expanded:
+            return expanded
+    return _text(user.get("url"))
+
+
+def larger_avatar(url: str) -> str:
+    """X serves 48 px `_normal` avatars; the 400 px one is the same path (logo detection)."""
+    return re.sub(r"_normal(\.\w+)$", r"_400x400\1", url)
+
+
+class XConnector:
+    """Reads X accounts (by @handle or numeric id) into AccountSnapshots."""
+
+    platform = "x"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        base_url: str,
+        bearer_token: str,
+        max_posts: int = 10,
+        max_comments: int = 50,
+        max_pages_of_results: int = 3,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_reset_wait: float = MAX_RESET_WAIT,
+    ) -> None:
+        self._client = client
+        self._root = f"{base_url.rstrip('/')}/2"
+        self._token = bearer_token
+        # X allows 5..100 results per timeline page and 10..100 per search page.
+        self._max_posts = min(max(max_posts, 5), 100)
+        self._max_comments = max_comments
+        self._max_extra_calls = max_pages_of_results
+        self._retry = retry or RetryPolicy(retry_after_cap=max_reset_wait)
+        self._sleep = sleep
+        self._clock = clock
+        self._max_reset_wait = max_reset_wait
+        # Limits are per endpoint, so each endpoint family waits for its own reset.
+        self._throttles: dict[str, Throttle] = {}
+        self.x_calls = 0
+        self.users_read = 0
+        self.posts_read = 0
+
+    @property
+    def estimated_cost_usd(self) -> float:
+        """What the reads so far cost at X's published per-resource prices."""
+        return round(self.users_read * PRICE_USER_READ + self.posts_read * PRICE_POST_READ, 4)
+
+    def throttle(self, family: str) -> Throttle:
+        """The throttle of one endpoint family (users, tweets, search)."""
+        if family not in self._throttles:
+            self._throttles[family] = Throttle(
+                f"x {family}", sleep=self._sleep, clock=lambda: self._clock().timestamp()
+            )
+        return self._throttles[family]
+
+    async def _get(self, family: str, path: str, params: dict[str, str]) -> dict[str, Any]:
+        throttle = self.throttle(family)
+
+        async def before() -> None:
+            await throttle.wait(max_wait=self._max_reset_wait)
+            self.x_calls += 1
+
+        def seen(response: httpx.Response) -> None:
+            # Remaining 0 (or a 429): nothing more goes out until the window resets.
+            remaining = response.headers.get("x-rate-limit-remaining", "")
+            wait = reset_in(response, self._clock())
+            if (remaining == "0" or response.status_code == 429) and wait is not None:
+                throttle.hold(wait, f"{path.split('/')[0]} limit reached")
+            elif remaining.isdigit():
+                throttle.release()
+
+        body = await request_json(
+            self._client,
+            "GET",
+            f"{self._root}/{path}",
+            params=params,
+            headers={"Authorization": f"Bearer {self._token}"},
+            classify=lambda r: classify_x_error(r, self._clock()),
+            retry=self._retry,
+            sleep=self._sleep,
+            on_response=seen,
+            before_request=before,
+        )
+        return require_dict(body, path)
+
+    async def fetch(self, platform_id: str) -> AccountSnapshot:
+        """Fetch one account: user, recent posts, and their replies where search reaches."""
+        handle = platform_id.strip().lstrip("@")
+        user = await self._user(handle)
+        user_id = str(user["id"])
+        unexposed: dict[Fact, str] = {
+            Fact.EMAILS: "X does not expose contact emails",
+            Fact.ADMINS: "X does not list who can manage an account",
+        }
+        protected = user.get("protected")
+        if not isinstance(protected, bool):
+            unexposed[Fact.AUDIENCE] = "X did not say whether the account is protected"
+        last_seen = snowflake_time(_text(user.get("most_recent_tweet_id")))
+        posts: list[Post] = []
+        if protected is not False:
+            # An app-only token cannot read a protected timeline (or its replies).
+            reason = "the account is protected; only approved followers see its posts"
+            unexposed[Fact.COMMENTS] = unexposed[Fact.COMMENT_SETTING] = reason
+            if last_seen is None:
+                unexposed[Fact.POSTS] = reason
+        else:
+            timeline = await self._timeline(user_id)
+            username = _text(user.get("username")) or handle
+            posts = await self._replies(user_id, username, timeline, unexposed)
+        fetched_at = self._clock()
+        times = [p.created_at for p in posts] + ([last_seen] if last_seen else [])
+        settings = {p.comments_enabled for p in posts}
+        comment_setting = "" if not posts else ("restricted" if settings == {False} else "on")
+        return AccountSnapshot(
+            platform="x",
+            platform_id=platform_id,
+            fetched_at=fetched_at,
+            name=_text(user.get("name")),
+            about=_text(user.get("description")),
+            website=website_of(user),
+            banner_url=_text(user.get("profile_banner_url")),
+            picture_url=larger_avatar(_text(user.get("profile_image_url"))),
+            audience="" if protected is None else ("private" if protected else "public"),
+            comment_setting=comment_setting,
+            posts=tuple(posts),
+            last_post_at=max(times, default=None),
+            url=f"https://x.com/{_text(user.get('username')) or handle}",
+            unexposed=unexposed,
+        )
+
+    async def _user(self, handle: str) -> dict[str, Any]:
+        path = f"users/{handle}" if handle.isdigit() else f"users/by/username/{handle}"
+        body = await self._get("users", path, {"user.fields": USER_FIELDS})
+        user = body.get("data")
+        if not isinstance(user, dict):
+            # X answers an unknown or suspended user with HTTP 200 and an `errors` list.
+            for problem in _problems(body):
+                if "resource-not-found" in _text(problem.get("type")):
+                    raise NotFound(f"X user {handle} not found: {_text(problem.get('detail'))}")
+                if "not-authorized" in _text(problem.get("type")):
+                    raise PermissionMissing(f"X user {handle} is not visible to the app")
+            raise _malformed(path, "no user data")
+        if not user.get("id"):
+            raise _malformed(path, "a user without id")
+        self.users_read += 1
+        return user
+
+    async def _timeline(self, user_id: str) -> list[tuple[Post, int | None]]:
+        """Recent original posts with their reply counts (None when X did not say)."""
+        path = f"users/{user_id}/tweets"
+        params = {
+            "tweet.fields": TWEET_FIELDS,
+            "max_results": str(self._max_posts),
+            "exclude": "retweets,replies",
+        }
+        body = await self._get("tweets", path, params)
+        rows = body.get("data", [])
+        if not isinstance(rows, list):
+            raise _malformed(path, "data is not a list")
+        posts = []
+        for row in rows[: self._max_posts]:
+            if not isinstance(row, dict) or not row.get("id"):
+                raise _malformed(path, "a post without id")
+            self.posts_read += 1
+            setting = _text(row.get("reply_settings")) or "everyone"
+            metrics = row.get("public_metrics")
+            replies = metrics.get("reply_count") if isinstance(metrics, dict) else None
+            post = Post(
+                post_id=str(row["id"]),
+                created_at=parse_time(row.get("created_at"), path),
+                comments_enabled=setting not in RESTRICTED_REPLIES,
+                permalink=f"https://x.com/i/web/status/{row['id']}",
+            )
+            posts.append((post, replies if isinstance(replies, int) else None))
+        return posts
+
+    async def _replies(
+        self,
+        user_id: str,
+        username: str,
+        timeline: list[tuple[Post, int | None]],
+        unexposed: dict[Fact, str],
+    ) -> list[Post]:
+        """The posts with their replies; COMMENTS unexposed unless that picture is complete."""
+        horizon = self._clock() - timedelta(days=SEARCH_DAYS)
+        posts = [post for post, _ in timeline]
+        # A post X says has no replies needs no search; an unknown count is searched.
+        with_replies = [p for p, count in timeline if p.comments_enabled and count != 0]
+        beyond = [p for p in with_replies if p.created_at < horizon]
+        searchable = [p for p in with_replies if p.created_at >= horizon]
+        found = await self._search(searchable) if searchable else []
+        by_conversation: dict[str, list[dict[str, Any]]] = {}
+        for row in found:
+            by_conversation.setdefault(_text(row.get("conversation_id")), []).append(row)
+        unanswered = 0
+        for index, post in enumerate(posts):
+            rows = by_conversation.get(post.post_id)
+            if not rows:
+                continue
+            comments = _map_replies(rows, user_id, f"conversation {post.post_id}")
+            unanswered += sum(1 for c in comments if not (c.by_account or c.replied_by_account))
+            posts[index] = replace(post, comments=comments)
+        if beyond:
+            unexposed[Fact.COMMENTS] = (
+                f"{len(beyond)} post(s) with replies are older than the {SEARCH_DAYS} days X "
+                "search reaches"
+            )
+        elif unanswered:
+            unexposed[Fact.COMMENTS] = (
+                f"{unanswered} repl{'y' if unanswered == 1 else 'ies'} not answered by "
+                f"@{username}; X does not show whether a reply was hidden or liked by the account"
+            )
+        return posts
+
+    async def _search(self, posts: list[Post]) -> list[dict[str, Any]]:
+        """Replies in the conversations of `posts`, several conversations per query."""
+        queries: list[str] = []
+        for post in posts:
+            term = f"conversation_id:{post.post_id}"
+            if queries and len(queries[-1]) + len(term) + 4 <= SEARCH_QUERY_MAX:
+                queries[-1] += f" OR {term}"
+            else:
+                queries.append(term)
+        budget = self._max_extra_calls
+        rows: list[dict[str, Any]] = []
+        for query in queries:
+            params = {
+                "query": query,
+                "tweet.fields": REPLY_FIELDS,
+                "max_results": str(min(max(self._max_comments, 10), 100)),
+            }
+            while True:
+                body = await self._get("search", "tweets/search/recent", params)
+                data = body.get("data", [])
+                if not isinstance(data, list):
+                    raise _malformed("tweets/search/recent", "data is not a list")
+                for row in data:
+                    if not isinstance(row, dict) or not row.get("id"):
+                        raise _malformed("tweets/search/recent", "a reply without id")
+                    rows.append(row)
+                self.posts_read += len(data)
+                meta = body.get("meta")
+                token = meta.get("next_token") if isinstance(meta, dict) else None
+                if not isinstance(token, str) or not token or budget <= 0 or not data:
+                    break
+                budget -= 1
+                params = {**params, "next_token": token}
+        return rows
+
+
+def _map_replies(rows: list[dict[str, Any]], user_id: str, where: str) -> tuple[Comment, ...]:
+    """Replies as comments; the account's own replies mark what they answer as answered."""
+    answered: set[str] = set()
+    comments: dict[str, Comment] = {}
+    for row in rows:
+        author = _text(row.get("author_id"))
+        if author == user_id:
+            refs = row.get("referenced_tweets")
+            for ref in refs if isinstance(refs, list) else []:
+                if isinstance(ref, dict) and ref.get("type") == "replied_to":
+                    answered.add(_text(ref.get("id")))
+            continue
+        comments[str(row["id"])] = Comment(
+            comment_id=str(row["id"]),
+            created_at=parse_time(row.get("created_at"), where),
+            author=author,
+            text=_text(row.get("text")),
+        )
+    return tuple(
+        replace(c, replied_by_account=True) if c.comment_id in answered else c
+        for c in comments.values()
+    )

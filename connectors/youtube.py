@@ -1,0 +1,487 @@
+"""YouTube Data API v3 connector: channel, latest uploads, comment threads, daily quota.
+
+Public data (channel, uploads) is read with the project's API key. YouTube takes
+API keys only as the `key` query parameter: the one exception to "tokens in
+headers". The key therefore appears in request URLs; `request_json` never puts a
+query string in a message, this module scrubs the key from every error text, and
+the daemon's log filter redacts the configured secret values (httpx logs URLs).
+Comment threads need the channel owner's OAuth access token (from the refresh
+token, in the Authorization header): without it COMMENTS is unexposed. Both the
+published and the held-for-review threads are read, since counting only held
+comments would hide the published ones nobody answered.
+
+Quota: every list call costs 1 unit of the project's daily quota (search, 100
+units, is never used). `DailyQuota` stops before the configured quota and, like
+a `quotaExceeded` reply, raises RateLimited until midnight Pacific time, when
+Google resets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from connectors.base import (
+    AccountSnapshot,
+    AuthFailed,
+    Comment,
+    ConnectorError,
+    Fact,
+    NotFound,
+    PermissionMissing,
+    Post,
+    RateLimited,
+    Unavailable,
+)
+from connectors.graph import parse_time, require_dict
+from connectors.http import RetryPolicy, request_json
+
+logger = logging.getLogger(__name__)
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+TOKEN_PATH = "/oauth2/v4/token"
+API_PATH = "/youtube/v3"
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+SHORT_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+AUTH_REASONS = {"keyInvalid", "keyExpired", "authError", "API_KEY_INVALID", "invalid_grant"}
+DEFAULT_RETRY_AFTER = 60.0
+NO_OAUTH = "held comments need the channel owner's OAuth"
+_URL = re.compile(r"https?://[^\s<>\"']+")
+# Comments on a video that is not among the latest uploads get this as the video's time
+# when no upload is known: freshness must never read a comment's time as a post's.
+UNKNOWN_VIDEO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def until_pacific_midnight(now: datetime) -> float:
+    """Seconds from `now` until the next midnight in America/Los_Angeles (quota reset)."""
+    local = now.astimezone(PACIFIC)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), PACIFIC)
+    # Subtract in UTC: same-zone aware datetimes subtract as wall clocks (wrong across DST).
+    return (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
+
+
+class DailyQuota:
+    """Units spent today (Pacific date) against the daily quota; optionally kept in a file."""
+
+    def __init__(self, limit: int, clock: Callable[[], datetime], path: Path | None = None):
+        self.limit = limit
+        self._clock = clock
+        self._path = path
+        self.day, self.used = self._today(), 0
+        if path is not None:
+            self._load(path)
+
+    def _today(self) -> str:
+        return self._clock().astimezone(PACIFIC).date().isoformat()
+
+    def _load(self, path: Path) -> None:
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            logger.warning("ignoring unreadable YouTube quota file %s: %s", path, exc)
+            return
+        if isinstance(saved, dict) and saved.get("day") == self.day:
+            used = saved.get("units")
+            self.used = used if isinstance(used, int) else 0
+
+    def _save(self) -> None:
+        if self._path is None:
+            return
+        try:
+            self._path.write_text(json.dumps({"day": self.day, "units": self.used}), "utf-8")
+        except OSError as exc:
+            logger.warning("cannot record YouTube quota use in %s: %s", self._path, exc)
+            self._path = None  # keep counting in memory; warn once
+
+    def _roll(self) -> None:
+        today = self._today()
+        if today != self.day:
+            self.day, self.used = today, 0
+
+    def exhausted(self, reason: str) -> RateLimited:
+        """The error for a spent quota: retry after midnight Pacific."""
+        wait = until_pacific_midnight(self._clock())
+        return RateLimited(
+            f"YouTube quota {reason}; resets in {wait / 3600:.1f} h", retry_after=wait
+        )
+
+    def charge(self, units: int) -> None:
+        """Spend `units`, or raise RateLimited when that would pass the daily quota."""
+        self._roll()
+        if self.used + units > self.limit:
+            raise self.exhausted(f"of {self.limit} units reached")
+        self.used += units
+        self._save()
+
+    def spend_all(self) -> None:
+        """Google said the quota is exceeded: nothing more goes out today."""
+        self._roll()
+        self.used = max(self.used, self.limit)
+        self._save()
+
+
+def _redact(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+def google_reason(response: httpx.Response) -> tuple[str, str]:
+    """(first error reason, message) of a Google error body; ('', '') when absent."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", ""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, str):  # the OAuth token endpoint: {"error": "invalid_grant", ...}
+        return error, str(body.get("error_description", ""))
+    if not isinstance(error, dict):
+        return "", ""
+    reasons = [e.get("reason") for e in error.get("errors", []) if isinstance(e, dict)]
+    details = [d.get("reason") for d in error.get("details", []) if isinstance(d, dict)]
+    reason = next((str(r) for r in reasons + details if isinstance(r, str) and r), "")
+    return reason, str(error.get("message", ""))
+
+
+class CommentsDisabled(ConnectorError):
+    """The channel turned comments off (403 commentsDisabled)."""
+
+    kind = "comments_disabled"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
+def classify_youtube_error(
+    response: httpx.Response, quota: DailyQuota, secrets: tuple[str, ...] = ()
+) -> ConnectorError | None:
+    """Map a YouTube (or Google OAuth) reply to a typed error; secrets scrubbed from the text."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    reason, message = google_reason(response)
+    said = _redact(f"YouTube said (HTTP {status}, {reason or 'no reason'}): {message}", secrets)
+    said = said[:240]
+    if reason in QUOTA_REASONS:
+        quota.spend_all()
+        return quota.exhausted(f"exceeded. {said}")
+    if reason in SHORT_LIMIT_REASONS or status == 429:
+        return RateLimited(f"YouTube rate limit. {said}", retry_after=DEFAULT_RETRY_AFTER)
+    if reason in AUTH_REASONS or status == 401 or "API key not valid" in message:
+        return AuthFailed(f"YouTube credential rejected. {said}")
+    if reason == "commentsDisabled":
+        return CommentsDisabled(f"comments are disabled. {said}")
+    if status == 403:
+        return PermissionMissing(f"YouTube permission missing. {said}")
+    if status == 404:
+        return NotFound(f"YouTube resource not found. {said}")
+    if status >= 500:
+        return Unavailable(f"YouTube unavailable. {said}")
+    return ConnectorError(f"YouTube refused the request. {said}", permanent=True)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _comment(row: Any, channel_id: str, held: bool, replied: bool = False) -> Comment:
+    """One comment resource (top-level or reply) as a Comment."""
+    row = _dict(row)
+    snippet = _dict(row.get("snippet"))
+    if not row.get("id"):
+        raise Unavailable("malformed reply from commentThreads: a comment without id")
+    author_id = _text(_dict(snippet.get("authorChannelId")).get("value"))
+    return Comment(
+        comment_id=str(row["id"]),
+        created_at=parse_time(snippet.get("publishedAt"), "commentThreads"),
+        author=_text(snippet.get("authorDisplayName")),
+        text=_text(snippet.get("textOriginal")) or _text(snippet.get("textDisplay")),
+        # viewerRating is the OAuth user's own rating: with the owner's token, liked by the channel.
+        liked_by_account=snippet.get("viewerRating") == "like",
+        replied_by_account=replied,
+        held_for_review=held,
+        by_account=author_id == channel_id,
+    )
+
+
+def map_threads(threads: list[dict[str, Any]], channel_id: str, uploads: list[Post]) -> list[Post]:
+    """The uploads with their comments; threads on other videos become posts of their own."""
+    by_video: dict[str, list[Comment]] = {}
+    for thread in threads:
+        snippet = _dict(thread.get("snippet"))
+        held = thread.get("_held") is True
+        replies = _dict(thread.get("replies")).get("comments")
+        replies = replies if isinstance(replies, list) else []
+        others = [_comment(r, channel_id, held) for r in replies]
+        answered = any(c.by_account for c in others)
+        top = _comment(snippet.get("topLevelComment"), channel_id, held, answered)
+        video = _text(snippet.get("videoId")) or "channel"
+        by_video.setdefault(video, []).extend([top, *(c for c in others if not c.by_account)])
+    # A video missing from the latest uploads is older than all of them.
+    older = min((p.created_at for p in uploads), default=UNKNOWN_VIDEO_TIME)
+    posts = [
+        Post(
+            p.post_id,
+            p.created_at,
+            p.comments_enabled,
+            tuple(by_video.pop(p.post_id, ())),
+            p.permalink,
+        )
+        for p in uploads
+    ]
+    for video, comments in by_video.items():
+        link = f"https://www.youtube.com/watch?v={video}" if video != "channel" else ""
+        posts.append(Post(video, older, None, tuple(comments), link))
+    return posts
+
+
+class YouTubeConnector:
+    """Reads YouTube channels (by channel id, UC...) into AccountSnapshots."""
+
+    platform = "youtube"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        base_url: str,
+        api_key: str,
+        oauth: dict[str, str] | None = None,
+        token_path: str = TOKEN_PATH,
+        max_posts: int = 10,
+        max_comments: int = 50,
+        max_pages_of_results: int = 3,
+        quota: DailyQuota | None = None,
+        daily_quota: int = 10_000,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._client = client
+        self._base = base_url.rstrip("/")
+        self._key = api_key
+        # {"client_id", "client_secret", "refresh_token"}: Google's authorized_user form.
+        self._oauth = oauth
+        self._token_url = f"{self._base}/{token_path.lstrip('/')}"
+        self._max_posts = min(max_posts, 50)
+        self._max_comments = min(max_comments, 100)
+        self._max_extra_calls = max_pages_of_results
+        self.quota = quota or DailyQuota(daily_quota, clock)
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._access: tuple[str, datetime] | None = None
+        self._access_lock = asyncio.Lock()
+        self.youtube_calls = 0
+
+    def _secrets(self) -> tuple[str, ...]:
+        oauth = self._oauth or {}
+        access = self._access[0] if self._access else ""
+        return (self._key, access, oauth.get("refresh_token", ""), oauth.get("client_secret", ""))
+
+    async def _list(self, resource: str, params: dict[str, str], oauth: bool = False) -> Any:
+        """One `list` call (1 quota unit): with the API key, or the owner's access token."""
+
+        async def before() -> None:
+            self.quota.charge(1)
+            self.youtube_calls += 1
+
+        headers: dict[str, str] = {}
+        if oauth:
+            headers["Authorization"] = f"Bearer {await self._access_token()}"
+        else:
+            params = {**params, "key": self._key}
+        body = await request_json(
+            self._client,
+            "GET",
+            f"{self._base}{API_PATH}/{resource}",
+            params=params,
+            headers=headers,
+            classify=lambda r: classify_youtube_error(r, self.quota, self._secrets()),
+            retry=self._retry,
+            sleep=self._sleep,
+            before_request=before,
+        )
+        return require_dict(body, resource)
+
+    async def _access_token(self) -> str:
+        """A valid access token, refreshed from the refresh token when missing or expiring."""
+        async with self._access_lock:
+            now = self._clock()
+            if self._access is not None and self._access[1] > now + timedelta(seconds=60):
+                return self._access[0]
+            assert self._oauth is not None
+            form = {"grant_type": "refresh_token", **self._oauth}
+            try:
+                response = await self._client.post(self._token_url, data=form)
+            except httpx.TransportError as exc:
+                raise Unavailable(f"YouTube token refresh failed: {type(exc).__name__}") from exc
+            error = classify_youtube_error(response, self.quota, self._secrets())
+            if error is not None and error.permanent:
+                # Any refusal of the refresh itself needs a person to re-authorise the channel.
+                raise AuthFailed(f"YouTube OAuth refresh token rejected. {error}")
+            if error is not None:
+                raise error
+            try:
+                body = require_dict(response.json(), "token")
+            except ValueError:
+                raise Unavailable("YouTube token refresh: malformed JSON in the reply") from None
+            token, expires = body.get("access_token"), body.get("expires_in", 3600)
+            if not isinstance(token, str) or not token:
+                raise Unavailable("YouTube token refresh: no access_token in the reply")
+            seconds = float(expires) if isinstance(expires, int | float) else 3600.0
+            self._access = (token, now + timedelta(seconds=seconds))
+            return token
+
+    async def fetch(self, platform_id: str) -> AccountSnapshot:
+        """Fetch one channel: profile, latest uploads, and comment threads when allowed."""
+        params = {"part": "snippet,brandingSettings,status,contentDetails", "id": platform_id}
+        body = await self._list("channels", params)
+        items = body.get("items", [])
+        if not isinstance(items, list):
+            raise Unavailable("malformed reply from channels: items is not a list")
+        if not items:
+            raise NotFound(f"YouTube channel {platform_id} not found")
+        channel = _dict(items[0])
+        if not channel.get("id"):
+            raise Unavailable("malformed reply from channels: a channel without id")
+        unexposed: dict[Fact, str] = {
+            Fact.EMAILS: "YouTube does not expose contact emails",
+            Fact.ADMINS: "YouTube does not list channel managers",
+            Fact.COMMENT_SETTING: "YouTube does not reliably expose the channel's comment setting",
+        }
+        uploads = _text(
+            _dict(_dict(channel.get("contentDetails")).get("relatedPlaylists")).get("uploads")
+        )
+        posts = await self._uploads(uploads) if uploads else []
+        last_post_at = max((p.created_at for p in posts), default=None)
+        comment_setting = ""
+        if self._oauth is None:
+            unexposed[Fact.COMMENTS] = NO_OAUTH
+        else:
+            try:
+                threads = await self._threads(platform_id, "published")
+                threads += await self._threads(platform_id, "heldForReview")
+            except CommentsDisabled:
+                comment_setting = "off"
+                unexposed.pop(Fact.COMMENT_SETTING)
+            except PermissionMissing:
+                unexposed[Fact.COMMENTS] = (
+                    "the OAuth credential may not read this channel's comments (it must be the "
+                    "channel owner's)"
+                )
+            else:
+                posts = map_threads(threads, platform_id, posts)
+        return self._snapshot(platform_id, channel, posts, last_post_at, comment_setting, unexposed)
+
+    def _snapshot(
+        self,
+        channel_id: str,
+        channel: dict[str, Any],
+        posts: list[Post],
+        last_post_at: datetime | None,
+        comment_setting: str,
+        unexposed: dict[Fact, str],
+    ) -> AccountSnapshot:
+        snippet = _dict(channel.get("snippet"))
+        thumbnails = _dict(snippet.get("thumbnails"))
+        picture = next(
+            (
+                _text(_dict(thumbnails.get(size)).get("url"))
+                for size in ("high", "medium", "default")
+                if size in thumbnails
+            ),
+            "",
+        )
+        privacy = _text(_dict(channel.get("status")).get("privacyStatus"))
+        description = _text(snippet.get("description"))
+        # The API no longer returns a channel's links: the website is the first link in the
+        # description, where schools put it.
+        link = _URL.search(description)
+        handle = _text(snippet.get("customUrl"))
+        return AccountSnapshot(
+            platform="youtube",
+            platform_id=channel_id,
+            fetched_at=self._clock(),
+            name=_text(snippet.get("title")),
+            about=description,
+            website=link.group(0).rstrip(".,)") if link else "",
+            banner_url=_text(
+                _dict(_dict(channel.get("brandingSettings")).get("image")).get("bannerExternalUrl")
+            ),
+            picture_url=picture,
+            # Unlisted is reachable by anyone with the link: more public than private.
+            audience="private" if privacy == "private" else "public",
+            comment_setting=comment_setting,
+            posts=tuple(posts),
+            last_post_at=last_post_at,
+            url=f"https://www.youtube.com/{handle}"
+            if handle
+            else f"https://www.youtube.com/channel/{channel_id}",
+            unexposed=unexposed,
+        )
+
+    async def _uploads(self, playlist_id: str) -> list[Post]:
+        """The latest uploads, newest first, from the channel's uploads playlist."""
+        params = {
+            "part": "contentDetails",
+            "playlistId": playlist_id,
+            "maxResults": str(self._max_posts),
+        }
+        try:
+            body = await self._list("playlistItems", params)
+        except NotFound:
+            return []  # a channel that never uploaded has no uploads playlist
+        posts = []
+        for item in body.get("items", []) if isinstance(body.get("items"), list) else []:
+            details = _dict(_dict(item).get("contentDetails"))
+            video = _text(details.get("videoId"))
+            if not video:
+                raise Unavailable("malformed reply from playlistItems: an item without videoId")
+            when = parse_time(details.get("videoPublishedAt"), "playlistItems")
+            posts.append(Post(video, when, permalink=f"https://www.youtube.com/watch?v={video}"))
+        return posts
+
+    async def _threads(self, channel_id: str, status: str) -> list[dict[str, Any]]:
+        """Recent comment threads of one moderation status, following pageToken in budget."""
+        params = {
+            "part": "snippet,replies",
+            "allThreadsRelatedToChannelId": channel_id,
+            "moderationStatus": status,
+            "order": "time",
+            "maxResults": str(self._max_comments),
+        }
+        rows: list[dict[str, Any]] = []
+        budget = self._max_extra_calls
+        while True:
+            body = await self._list("commentThreads", params, oauth=True)
+            items = body.get("items", [])
+            if not isinstance(items, list):
+                raise Unavailable("malformed reply from commentThreads: items is not a list")
+            rows.extend({**_dict(i), "_held": status == "heldForReview"} for i in items)
+            token = body.get("nextPageToken")
+            if (
+                not isinstance(token, str)
+                or not token
+                or budget <= 0
+                or len(rows) >= self._max_comments
+            ):
+                return rows
+            budget -= 1
+            params = {**params, "pageToken": token}
