@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox import instagram, x, youtube
 from sandbox.business import business_routes
 from sandbox.endpoints import (
     THROTTLE_CODES,
@@ -94,7 +95,7 @@ def create_app(world: World) -> Starlette:
         return error_response(world, GraphError(400, 100, UNSUPPORTED.format(what)), None)
 
     async def stats(request: Request) -> Response:
-        return JSONResponse(world.stats())
+        return JSONResponse(world.stats() | {"social": world.social.stats()})
 
     async def image(request: Request) -> Response:
         return Response(solid_png(request.path_params["name"]), media_type="image/png")
@@ -103,6 +104,9 @@ def create_app(world: World) -> Starlette:
         Route("/_sandbox/stats", stats),
         Route("/_sandbox/img/{name}", image),
         *business_routes(world),
+        *x.routes(world.social),
+        *youtube.routes(world.social),
+        *instagram.routes(world, graph_json, error_response),
         Route("/{ver}/me/accounts", me_accounts),
         Route("/{ver}/{page_id}/roles", roles),
         Route("/{ver}/{page_id}/assigned_users", assigned_users),

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sandbox.social import SocialWorld
+
 logger = logging.getLogger(__name__)
 
 ADMIN_TASKS = ("ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE")
@@ -108,6 +110,8 @@ class World:
     expired_tokens: set[str] = field(default_factory=set)
     calls: Counter[str] = field(default_factory=Counter)
     errors: int = 0
+    # Instagram, X and YouTube data (sandbox.social), served beside the Graph pages.
+    social: SocialWorld = field(default_factory=SocialWorld)
     # Synthetic worlds: ids in listing order and a builder for pages not yet materialised.
     _order: list[str] | None = None
     _build: Callable[[str], Page | None] | None = None
