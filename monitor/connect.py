@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from connectors.base import Connector
 from connectors.facebook import FacebookConnector
 from connectors.http import RetryPolicy, build_client
+from connectors.instagram import InstagramConnector
+from connectors.x import MAX_RESET_WAIT, XConnector
+from connectors.youtube import DailyQuota, YouTubeConnector
+from monitor.context import utcnow
 from monitor.errors import Problem, UserError
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Platform, Settings
@@ -39,7 +44,67 @@ def _facebook(
     )
 
 
-BUILDERS = {"facebook": _facebook}
+def _instagram(
+    settings: Settings, cfg: Platform, env: Mapping[str, str] | None, client: object
+) -> Connector:
+    return InstagramConnector(
+        client,  # type: ignore[arg-type]
+        base_url=cfg.base_url,
+        api_version=cfg.api_version or "v26.0",
+        system_token=_secret(settings, "instagram", "token_secret", cfg.token_secret, env),
+        max_posts=cfg.max_posts,
+        max_comments=cfg.max_comments,
+        retry=RetryPolicy(max_retries=cfg.max_retries),
+    )
+
+
+def _x(
+    settings: Settings, cfg: Platform, env: Mapping[str, str] | None, client: object
+) -> Connector:
+    return XConnector(
+        client,  # type: ignore[arg-type]
+        base_url=cfg.base_url,
+        bearer_token=_secret(settings, "x", "token_secret", cfg.token_secret, env),
+        max_posts=cfg.max_posts,
+        max_comments=cfg.max_comments,
+        retry=RetryPolicy(max_retries=cfg.max_retries, retry_after_cap=MAX_RESET_WAIT),
+    )
+
+
+def _youtube(
+    settings: Settings, cfg: Platform, env: Mapping[str, str] | None, client: object
+) -> Connector:
+    key = _secret(settings, "youtube", "token_secret", cfg.token_secret, env)
+    oauth = None
+    if cfg.refresh_token_secret:
+        raw = _secret(settings, "youtube", "refresh_token_secret", cfg.refresh_token_secret, env)
+        try:
+            oauth = json.loads(raw)
+        except ValueError:
+            oauth = None
+        fields = ("client_id", "client_secret", "refresh_token")
+        if not isinstance(oauth, dict) or not all(isinstance(oauth.get(f), str) for f in fields):
+            raise UserError.one(
+                str(settings.source),
+                "platforms.youtube.refresh_token_secret",
+                "the secret must be JSON with client_id, client_secret and refresh_token",
+            )
+        oauth = {f: oauth[f] for f in fields}
+    # Kept in the state folder so the daily count survives between cycles and restarts.
+    path = settings.state_dir / "youtube-quota.json" if settings.state_dir.is_dir() else None
+    return YouTubeConnector(
+        client,  # type: ignore[arg-type]
+        base_url=cfg.base_url,
+        api_key=key,
+        oauth=oauth,
+        max_posts=cfg.max_posts,
+        max_comments=cfg.max_comments,
+        quota=DailyQuota(cfg.daily_quota, utcnow, path),
+        retry=RetryPolicy(max_retries=cfg.max_retries),
+    )
+
+
+BUILDERS = {"facebook": _facebook, "instagram": _instagram, "x": _x, "youtube": _youtube}
 
 
 @asynccontextmanager
@@ -55,7 +120,7 @@ async def open_connectors(
             if not cfg.enabled or builder is None:
                 continue
             client = await stack.enter_async_context(
-                build_client(cfg.timeout_seconds, max_connections=cfg.concurrency * 2)
+                build_client(cfg.timeout_seconds, max_connections=cfg.concurrency)
             )
             try:
                 connectors[platform] = builder(settings, cfg, env, client)

@@ -23,11 +23,17 @@ from monitor.store.db import make_engine, session_factory
 from monitor.store.migrate import upgrade
 from sandbox.demo import SYSTEM_TOKEN, demo_world
 from sandbox.server import SandboxServer
+from sandbox.social import X_TOKEN, YOUTUBE_KEY, YOUTUBE_OAUTH
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "config"
 MARKER = ".socmon-demo"
 # The sandbox's own made-up credentials, by secret name: never a real one.
-DEMO_SECRETS = {"SOCMON_FACEBOOK_TOKEN": SYSTEM_TOKEN}
+DEMO_SECRETS = {
+    "SOCMON_FACEBOOK_TOKEN": SYSTEM_TOKEN,
+    "SOCMON_X_TOKEN": X_TOKEN,
+    "SOCMON_YOUTUBE_KEY": YOUTUBE_KEY,
+    "SOCMON_YOUTUBE_OAUTH": YOUTUBE_OAUTH,
+}
 
 
 def prepare_state(state_dir: Path) -> Path:

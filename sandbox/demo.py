@@ -12,6 +12,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sandbox.social import (
+    IgAccount,
+    IgComment,
+    IgMedia,
+    SocialWorld,
+    XPost,
+    XReply,
+    XUser,
+    YtChannel,
+    YtComment,
+    snowflake,
+)
 from sandbox.world import ADMIN_TASKS, EDITOR_TASKS, Comment, Page, Post, Role, World, digest
 
 logger = logging.getLogger(__name__)
@@ -87,6 +99,21 @@ DEMO_UNKNOWN: dict[str, set[str]] = {
     "northshore-secondary-fb": {"principal_admin", "two_admins"},
     "eagle-point-elementary-fb": set(CHECK_IDS),
 }
+# Instagram, X and YouTube accounts: one clean, one planted per platform. No API there lists
+# admins, so the admin checks are attested by a person (checks.capabilities); nobody has
+# attested yet in the demo, so both are "attestation overdue" lapses, never a pass. No API
+# there gives contact emails either, so work_email is unknown.
+SOCIAL_PLANTED: dict[str, set[str]] = {
+    "hillcrest-elementary-ig": set(),
+    "thornhill-elementary-ig": {"signature"},  # the bio lacks the district signature
+    "bayview-secondary-x": set(),
+    "glacier-ridge-secondary-x": {"freshness"},  # last post 45 days ago
+    "bayview-secondary-yt": set(),
+    "riverside-elementary-yt": {"comments"},  # a 2-day-old comment nobody answered or liked
+}
+UNATTESTED = {"principal_admin", "two_admins"}
+DEMO_EXPECTED |= {a: checks | UNATTESTED for a, checks in SOCIAL_PLANTED.items()}
+DEMO_UNKNOWN |= {a: {"work_email"} for a in SOCIAL_PLANTED}
 # Registered but missing from /me/accounts: a registry-vs-ownership check flags it.
 DEMO_NOT_OWNED = frozenset({"eagle-point-elementary-fb"})
 
@@ -106,6 +133,7 @@ def demo_world(now: datetime) -> World:
         _plant(school, page, now)
         if school.problem == "roles_forbidden":
             world.roles_forbidden.add(page.id)
+    world.social = demo_social(now)
     return world
 
 
@@ -199,3 +227,89 @@ def _plant(s: School, page: Page, now: datetime) -> None:
         # A clean page that is private on purpose: an unpublished drama club page.
         page.name = "Cedar Grove Middle Drama Club"
         page.is_published = False
+
+
+def demo_social(now: datetime) -> SocialWorld:
+    """The district's Instagram, X and YouTube accounts (see SOCIAL_PLANTED)."""
+    started = datetime.now(now.tzinfo)
+    # The imitation's clock runs from the demo's `now`, so X's 7-day search window matches.
+    social = SocialWorld(clock=lambda: now + (datetime.now(now.tzinfo) - started))
+    for n, (slug, school, bio, comments_on) in enumerate(
+        [
+            ("hillcrest", "Hillcrest Elementary", f"Hillcrest Elementary news. {DISTRICT}.", True),
+            ("thornhill", "Thornhill Elementary", "Home of the Thunderbirds! Go Birds!", False),
+        ],
+        start=1,
+    ):
+        username = f"{slug}_cmsd82"
+        account = IgAccount(
+            f"178414000000000{n:02d}", SCHOOLS[0 if n == 1 else 7].page_id, username, school,
+            bio, f"https://{slug}.{DOMAIN}",
+        )  # fmt: skip
+        for m, age in enumerate((1, 5, 12), start=1):
+            at = now - timedelta(days=age, hours=2)
+            media = IgMedia(f"179000000000{n:02d}{m:03d}", at, comments_on)
+            ask = IgComment(f"{media.id}1", "jenna.morrison", "What time is pickup?", at)
+            ask.replies = [IgComment(f"{media.id}2", username, "3:05 pm. Thanks!", at)]
+            spam = IgComment(f"{media.id}3", "deals4u", "Cheap followers!", at, hidden=True)
+            media.comments = [ask, spam]
+            account.media.append(media)
+        fresh = IgComment(
+            f"{account.media[0].id}9", "grandpa.joe", "Lovely!", now - timedelta(hours=3)
+        )
+        account.media[0].comments.append(fresh)
+        social.instagram[account.id] = account
+
+    for n, (name, slug, ages) in enumerate(
+        [
+            ("BayviewSecondary", "bayview", (1, 4, 12)),
+            ("GlacierRidgeSS", "glacierridge", (45, 60, 90)),
+        ],
+        start=1,
+    ):
+        school = "Bayview Secondary" if n == 1 else "Glacier Ridge Secondary"
+        user = XUser(
+            f"15000000000000000{n:02d}", name, school, f"{school} news. {DISTRICT}.",
+            f"https://{slug}.{DOMAIN}",
+        )  # fmt: skip
+        for m, age in enumerate(ages):
+            at = now - timedelta(days=age, hours=1)
+            user.posts.append(XPost(snowflake(at, m), f"{school}: update {m + 1}.", at))
+        # Four days ago a parent asked and the account answered: a complete, handled thread.
+        if ages[1] < 7:
+            post = user.posts[1]
+            ask_at = post.created_at + timedelta(hours=2)
+            parent = "1400000000000000077"
+            question = XReply(snowflake(ask_at, 1), parent, "Is it on?", ask_at, post.id)
+            answer_at = ask_at + timedelta(hours=1)
+            answer = XReply(snowflake(answer_at, 2), user.id, "Yes!", answer_at, question.id)
+            post.replies = [question, answer]
+        social.x_users[user.id] = user
+
+    for channel_id, school, slug, planted in [
+        ("UCbayviewsecondary82cmsd", "Bayview Secondary", "bayview", False),
+        ("UCriversideelementary82x", "Riverside Elementary", "riverside", True),
+    ]:
+        channel = YtChannel(
+            channel_id, f"{school} Media",
+            f"Videos from {school}, {DISTRICT}. Website: https://{slug}.{DOMAIN}",
+            f"@{slug}cmsd82",
+        )  # fmt: skip
+        for m, age in enumerate((3, 10, 24)):
+            channel.uploads.append((f"{slug[:4]}vid{m:04d}", now - timedelta(days=age)))
+        video = channel.uploads[0][0]
+        at = now - timedelta(days=2, hours=5)
+        asked = YtComment(f"Ug{slug}1", "Dev Patel", "UCparent1", "Great game!", at, video)
+        asked.replies = [YtComment(f"Ug{slug}1.r", school, channel_id, "Thanks!", at, video)]
+        liked = YtComment(f"Ug{slug}2", "Mei Lin", "UCparent2", "Congrats!", at, video, "like")
+        held = YtComment(
+            f"Ug{slug}3", "Spammer", "UCspam", "Buy now", at, video, status="heldForReview"
+        )
+        channel.threads = [asked, liked, held]
+        if planted:
+            unanswered = "When are the Grade 4 concert tickets on sale?"
+            channel.threads.insert(
+                0, YtComment(f"Ug{slug}4", "Carla Reyes", "UCparent3", unanswered, at, video)
+            )
+        social.youtube[channel_id] = channel
+    return social
