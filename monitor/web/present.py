@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ class CheckInfo:
     remediation: str
 
 
+@lru_cache(maxsize=256)
 def check_info(check_id: str) -> CheckInfo:
     try:
         spec = checks.get(check_id)
