@@ -67,11 +67,17 @@ def run(config: ConfigOpt = None) -> None:
             where = "metrics.port"
             what = f"cannot listen on {cfg.host}:{cfg.port}: {exc.strerror}"
             raise UserError.one(str(app.settings.source), where, what) from None
+    daemon = Daemon(app, LeaseKeeper(app.sessions, clock=app.clock), metrics=metrics)
     try:
-        code = Daemon(app, LeaseKeeper(app.sessions, clock=app.clock), metrics=metrics).run()
+        code = daemon.run()
     finally:
         if server is not None:
             server.shutdown()
+    if not daemon.clean:
+        # A job outlived the stop budget; the interpreter would wait for its thread at exit.
+        # What it finished is committed, and the outbox's claim expiry lets a send resume.
+        logging.shutdown()
+        os._exit(code)
     raise typer.Exit(code)
 
 

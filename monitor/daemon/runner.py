@@ -71,6 +71,7 @@ class Daemon:
         self._send_digests = send_digests or _send_due_digests
         self._deliver = deliver or _deliver_pending
         self._cycle = cycle
+        self.clean = True  # False when run() returned with a job still running
         self._running: set[str] = set()
         self._idle = threading.Condition()
         jobs: dict[str, Callable[[], Any]] = {
@@ -97,9 +98,9 @@ class Daemon:
         signal.signal(signal.SIGHUP, self._on_reload_signal)
         self.renew_lease()
         self.scheduler.start()  # returns once stop() has shut it down
-        clean = self._wait_idle(STOP_TIMEOUT_SECONDS)
+        self.clean = self._wait_idle(STOP_TIMEOUT_SECONDS)
         self.keeper.release()
-        logger.info("socmon stopped", extra={"clean": clean})
+        logger.info("socmon stopped", extra={"clean": self.clean})
         return 0
 
     def stop(self) -> None:
