@@ -220,3 +220,28 @@ def test_reload_keeps_the_old_registry_when_the_new_file_is_bad_and_takes_a_good
     registry.write_text(yaml.safe_dump({"accounts": []}), encoding="utf-8")
     daemon.reload()
     assert app.accounts == []
+
+
+def test_the_digest_job_sends_real_digests_into_the_outbox_folder_after_a_cycle(
+    tmp_path: Path,
+) -> None:
+    eight_am = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # Tuesday 08:00 in Vancouver
+    app = upgraded_app(
+        write_config(tmp_path, base_url=NO_SERVER, accounts=2), clock=lambda: eight_am
+    )
+    metrics = Metrics()
+    daemon = _daemon(
+        app,
+        LeaseKeeper(app.sessions, clock=app.clock),
+        metrics=metrics,
+        cycle=_cycle_with(StubConnector(lambda _id: None)),  # bare pages: lapses to report
+    )
+    daemon.renew_lease()
+    daemon.scheduler.get_job(CHECK).func()
+
+    daemon.scheduler.get_job(DIGESTS).func()
+    daemon.scheduler.get_job(DIGESTS).func()  # a second run sends nothing twice
+
+    sent = metrics.registry.get_sample_value("socmon_digests_sent_total")
+    assert sent == 2  # one per manager
+    assert len(list(app.settings.outbox.rglob("*.eml"))) == 2

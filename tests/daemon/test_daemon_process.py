@@ -146,7 +146,7 @@ def test_a_full_cycle_never_logs_a_secret_and_metrics_are_served(
     assert 'socmon_accounts{status="ok"}' in metrics
 
 
-def test_a_second_socmon_run_on_the_same_database_stands_by_and_checks_nothing(
+def test_a_second_socmon_run_on_the_same_database_stands_by_and_sighup_reloads_the_first(
     tmp_path: Path,
 ) -> None:
     config = write_config(tmp_path, accounts=0)
@@ -165,6 +165,8 @@ def test_a_second_socmon_run_on_the_same_database_stands_by_and_checks_nothing(
             second.kill()
         assert "lease taken" not in second.output
         assert "cycle finished" not in second.output
+        first.proc.send_signal(signal.SIGHUP)
+        assert first.wait_for("registry reloaded", timeout=30), first.output
         code, _ = first.stop()
         assert code == 0
     finally:
