@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 REDACTED = "[redacted]"
 # Credentials that may be learnt at run time (Facebook page tokens) and so are not
@@ -116,8 +116,3 @@ def protect(secrets: Iterable[str], logger: logging.Logger | None = None) -> int
                 flt.add(values)
                 count += 1
     return count
-
-
-def record_fields(record: logging.LogRecord) -> dict[str, Any]:
-    """The `extra=` fields of a record (for tests and other handlers)."""
-    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
