@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from monitor import logfmt
@@ -88,16 +90,26 @@ async def _probe_connectors(settings: Settings) -> None:
 
 def secret_values(settings: Settings) -> list[str]:
     """The values of every secret the config names, so the log filter can redact them."""
-    names = [settings.smtp.password_secret, settings.web.secret_key_secret]
-    for platform in settings.platforms.values():
-        names += [platform.token_secret, platform.refresh_token_secret]
     values = []
-    for name in filter(None, names):
+    for name in sorted(set(_secret_names(settings))):
         try:
             values.append(resolve_secret(name).get_secret_value())
         except SecretMissing:
             continue  # whoever needs it reports it; nothing to redact
     return values
+
+
+def _secret_names(model: BaseModel) -> Iterator[str]:
+    # Every `*_secret` key in every section, so a secret added to the config later is covered.
+    for key, value in model:
+        if key.endswith("_secret") and isinstance(value, str) and value:
+            yield value
+        elif isinstance(value, BaseModel):
+            yield from _secret_names(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                if isinstance(item, BaseModel):
+                    yield from _secret_names(item)
 
 
 @dataclass

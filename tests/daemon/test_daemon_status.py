@@ -6,13 +6,15 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import typer
 from daemon_helpers import T0, upgraded_app, write_config
 from typer.testing import CliRunner
 
 from monitor.cli import service
-from monitor.cli.service import build_status
+from monitor.cli.service import build_status, secret_values
 from monitor.lease import try_acquire
+from monitor.settings import load_settings
 from monitor.store.db import transaction
 from monitor.store.models import AccountRow, Cycle
 
@@ -101,3 +103,19 @@ def test_status_lists_failing_accounts_by_connector_and_the_lease_holder(tmp_pat
     assert report.lease_holder == "host:123:abc"
     assert report.next_check == datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
     assert report.next_digest == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 07:00 Vancouver
+
+
+def test_every_secret_the_config_names_is_handed_to_the_log_filter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = '\n[smtp]\nhost = "relay"\npassword_secret = "SOCMON_SMTP_PASSWORD"\n'
+    settings = load_settings(write_config(tmp_path, base_url="http://127.0.0.1:9", extra=extra))
+    monkeypatch.setenv("SOCMON_FACEBOOK_TOKEN", "facebook-token-value")
+    monkeypatch.setenv("SOCMON_SMTP_PASSWORD", "smtp-password-value")
+    monkeypatch.setenv("SOCMON_WEB_SECRET", "web-secret-value")
+
+    assert sorted(secret_values(settings)) == [
+        "facebook-token-value",
+        "smtp-password-value",
+        "web-secret-value",
+    ]
