@@ -16,8 +16,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from checks import ALL_CHECKS
+from sqlalchemy import insert, select
+
 from checks.base import AccountView, CheckSpec, Finding, Status
+from checks.capabilities import checks_for
 from connectors.base import AccountSnapshot, Connector, ConnectorError
 from monitor.context import App
 from monitor.directory import account_facts, sync_accounts
@@ -55,8 +57,9 @@ class CycleResult:
     seconds: float = 0.0
 
 
-def all_checks(_account: Account) -> Sequence[CheckSpec]:
-    return ALL_CHECKS
+def all_checks(account: Account) -> Sequence[CheckSpec]:
+    """The account's checks per the capability table (cycle-level checks run in monitor.health)."""
+    return checks_for(account.platform)
 
 
 async def run_cycle(
@@ -183,31 +186,21 @@ async def _writer(
 
 
 def _write_batch(app: App, batch: list[Outcome], result: CycleResult) -> None:
+    """Store one batch in one transaction, with a single flush (the hot path of a cycle)."""
     ids = [o.account.id for o in batch]
     with transaction(app.sessions) as session:
         states, lapses = preload(session, ids)
-        rows = {r.id: r for r in session.query(AccountRow).filter(AccountRow.id.in_(ids))}
+        rows = {r.id: r for r in session.scalars(select(AccountRow).where(AccountRow.id.in_(ids)))}
         for outcome in batch:
-            run = CheckRun(
-                cycle_id=result.cycle_id,
-                account_id=outcome.account.id,
-                started_at=outcome.started_at,
-                finished_at=outcome.finished_at,
-                outcome="failed" if outcome.error else "ok",
-                error_kind=outcome.error.kind if outcome.error else "",
-                error=str(outcome.error) if outcome.error else "",
-            )
-            session.add(run)
-            session.flush()
             record_findings(
                 session,
                 outcome.account.id,
                 outcome.findings,
                 outcome.finished_at,
-                run_id=run.id,
                 states=states.setdefault(outcome.account.id, {}),
                 lapses=lapses.setdefault(outcome.account.id, {}),
                 changes=result.changes,
+                flush=False,
             )
             _note_fetch(rows.get(outcome.account.id), outcome)
             if outcome.error:
@@ -215,6 +208,21 @@ def _write_batch(app: App, batch: list[Outcome], result: CycleResult) -> None:
                 result.errors_by_kind[outcome.error.kind] += 1
             else:
                 result.ok += 1
+        session.execute(insert(CheckRun), [_run_row(result.cycle_id, o) for o in batch])
+        result.changes.settle(session)
+
+
+def _run_row(cycle_id: int, outcome: Outcome) -> dict[str, object]:
+    error = outcome.error
+    return {
+        "cycle_id": cycle_id,
+        "account_id": outcome.account.id,
+        "started_at": outcome.started_at,
+        "finished_at": outcome.finished_at,
+        "outcome": "failed" if error else "ok",
+        "error_kind": error.kind if error else "",
+        "error": str(error) if error else "",
+    }
 
 
 def _note_fetch(row: AccountRow | None, outcome: Outcome) -> None:

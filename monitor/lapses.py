@@ -29,6 +29,20 @@ class Changes:
     opened: list[int] = field(default_factory=list)
     resolved: list[int] = field(default_factory=list)
     unmuted: list[int] = field(default_factory=list)
+    # Lapses opened but not flushed yet: their ids are known after `settle`.
+    pending: list[Lapse] = field(default_factory=list)
+
+    def settle(self, session: Session) -> None:
+        """Flush, then record the ids of the lapses opened since the last settle."""
+        if not self.pending:
+            return
+        session.flush()
+        for lapse in self.pending:
+            self.opened.append(lapse.id)
+            logger.info(
+                "lapse opened account=%s check=%s id=%s", lapse.account_id, lapse.check_id, lapse.id
+            )
+        self.pending.clear()
 
 
 def record_findings(
@@ -41,8 +55,12 @@ def record_findings(
     states: dict[str, CheckState] | None = None,
     lapses: dict[str, Lapse] | None = None,
     changes: Changes | None = None,
+    flush: bool = True,
 ) -> Changes:
-    """Apply one account's findings. `states`/`lapses` may be preloaded for a batch."""
+    """Apply one account's findings. `states`/`lapses` may be preloaded for a batch.
+
+    With `flush=False` the caller settles `changes` once for a whole batch.
+    """
     changes = changes or Changes()
     if states is None:
         states = _states(session, [account_id]).get(account_id, {})
@@ -55,7 +73,7 @@ def record_findings(
             if current is None:
                 lapse = _open(session, account_id, finding, at)
                 lapses[finding.check_id] = lapse
-                changes.opened.append(lapse.id)
+                changes.pending.append(lapse)
             else:
                 _persist(session, current, finding, at, changes)
         elif finding.status is Status.PASS and current is not None:
@@ -63,6 +81,8 @@ def record_findings(
             del lapses[finding.check_id]
             changes.resolved.append(current.id)
         # UNKNOWN: the platform could not tell; the lapse stays exactly as it was.
+    if flush:
+        changes.settle(session)
     return changes
 
 
@@ -110,9 +130,7 @@ def _open(session: Session, account_id: str, finding: Finding, at: datetime) -> 
         evidence=dict(finding.evidence),
     )
     session.add(lapse)
-    session.flush()  # the event needs the id
     _event(session, lapse, "opened", at, detail=finding.detail)
-    logger.info("lapse opened account=%s check=%s id=%s", account_id, finding.check_id, lapse.id)
     return lapse
 
 
@@ -154,9 +172,8 @@ def _event(
     note: str = "",
     detail: str = "",
 ) -> None:
-    session.add(
+    lapse.events.add(
         LapseEvent(
-            lapse_id=lapse.id,
             account_id=lapse.account_id,
             check_id=lapse.check_id,
             at=at,

@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
@@ -110,6 +110,8 @@ class CheckState(Base):
     """The current verdict of one check on one account."""
 
     __tablename__ = "check_states"
+    # The overview lists accounts whose checks are unknown; without this it scans the table.
+    __table_args__ = (Index("ix_check_states_status", "status", "account_id"),)
 
     account_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     check_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -150,6 +152,9 @@ class Lapse(Base):
     muted_until: Mapped[date | None] = mapped_column(Date)
     muted_by: Mapped[str] = mapped_column(String(200), default="")
     mute_reason: Mapped[str] = mapped_column(Text, default="")
+    # Write-only: adding an event never loads the lapse's whole history, and the ORM
+    # fills lapse_id at flush time, so opening a lapse needs no flush of its own.
+    events: WriteOnlyMapped[LapseEvent] = relationship(passive_deletes=True)
 
 
 class LapseEvent(Base):

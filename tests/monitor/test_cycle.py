@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from store_factories import T0, account
 
-from checks import ALL_CHECKS
+from checks.capabilities import checks_for
 from connectors.base import AccountSnapshot, Admin, AuthFailed, Unavailable
 from monitor.context import App
 from monitor.cycle import run_cycle
@@ -87,7 +87,7 @@ def test_a_clean_account_passes_every_check(tmp_path: Path) -> None:
     with app.sessions() as s:
         states = {st.check_id: st.status for st in s.scalars(select(CheckState))}
     assert (result.ok, result.failed) == (1, 0)
-    assert states == {spec.id: "pass" for spec in ALL_CHECKS}
+    assert states == {spec.id: "pass" for spec in checks_for("facebook")}
 
 
 def test_a_failed_fetch_makes_every_check_unknown_and_keeps_open_lapses(tmp_path: Path) -> None:
