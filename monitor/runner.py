@@ -22,6 +22,7 @@ from monitor.connect import open_connectors
 from monitor.context import App
 from monitor.cycle import CycleResult, run_cycle
 from monitor.health import check_health
+from monitor.logo import open_enricher
 from monitor.registry import Account
 
 logger = logging.getLogger(__name__)
@@ -75,14 +76,16 @@ async def assembled_cycle(
     def specs(account: Account) -> Sequence[CheckSpec]:
         return checks_for(account.platform, attesters.get(account.id))
 
-    result = await run_cycle(
-        app,
-        {**_no_api_platforms(app.clock), **connectors},
-        accounts=accounts,
-        checks_for=specs,
-        progress=progress,
-        stop=stop,
-    )
+    async with open_enricher(app.settings) as enrich:  # the district logo in banners, pictures
+        result = await run_cycle(
+            app,
+            {**_no_api_platforms(app.clock), **connectors},
+            accounts=accounts,
+            checks_for=specs,
+            enrich=enrich,
+            progress=progress,
+            stop=stop,
+        )
     if stop is None or not stop.is_set():
         health = await check_health(app, result.cycle_id, env)
         result.changes.opened += health.opened

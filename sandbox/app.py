@@ -36,6 +36,7 @@ from sandbox.endpoints import (
     roles_body,
 )
 from sandbox.graph import solid_png
+from sandbox.images import image_route
 from sandbox.world import World, digest
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def create_app(world: World) -> Starlette:
 
     routes = [
         Route("/_sandbox/stats", stats),
-        Route("/_sandbox/img/{name}", image),
+        image_route(),  # banners and pictures, some with the district logo (sandbox.images)
         *business_routes(world),
         *x.routes(world.social),
         *youtube.routes(world.social),

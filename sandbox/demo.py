@@ -114,6 +114,14 @@ SOCIAL_PLANTED: dict[str, set[str]] = {
 UNATTESTED = {"principal_admin", "two_admins"}
 DEMO_EXPECTED |= {a: checks | UNATTESTED for a, checks in SOCIAL_PLANTED.items()}
 DEMO_UNKNOWN |= {a: {"work_email"} for a in SOCIAL_PLANTED}
+# What the sandbox's images show (sandbox.images); any other image is a photo without the logo.
+# Bayview's page has no signature text: the logo in its banner is what passes it (CRPS AP146
+# 1.a). Thornhill's banner carries a look-alike, which must not pass its signature lapse.
+DEMO_IMAGES: dict[str, str] = {
+    f"{SCHOOLS[1].page_id}-cover.png": "district",
+    f"{SCHOOLS[0].page_id}-picture.png": "district",
+    f"{SCHOOLS[7].page_id}-cover.png": "letters",
+}
 # Registered but missing from /me/accounts: a registry-vs-ownership check flags it.
 DEMO_NOT_OWNED = frozenset({"eagle-point-elementary-fb"})
 
@@ -223,6 +231,8 @@ def _plant(s: School, page: Page, now: datetime) -> None:
         page.posts = _posts(page, now, (75, 96, 130))
     elif s.problem == "unlisted":
         page.listed = False  # no longer in the system user's /me/accounts
+    elif s.account_id == "bayview-secondary-fb":
+        page.about = f"Official page of {s.school}."  # no signature text: the logo carries it
     elif s.account_id == "cedar-grove-drama-fb":
         # A clean page that is private on purpose: an unpublished drama club page.
         page.name = "Cedar Grove Middle Drama Club"

@@ -1,0 +1,397 @@
+"""Is the district logo in a banner or profile picture? And the cycle step that asks it.
+
+Method: multi-scale template matching with normalised cross-correlation on
+grayscale, then a per-cell verification.
+- Coarse: the image is resized so that each candidate logo size (geometric steps
+  of 12 %, from 32 px up to a bit more than the image's short side) becomes a
+  32 px template; the best correlation peaks over all sizes are candidates. Keeping
+  the template small makes every size cost little, so ~20 sizes fit the budget.
+- The image is padded (edge replicated) so a logo cut by the banner's edge, as
+  platforms crop banners, still correlates with the part that remains.
+- Refine: around each candidate, three nearby sizes at 64 px pin down position and size.
+- Verify: the aligned crop and the logo are compared cell by cell (4x4 grid). A
+  look-alike (same badge, other letters or emblem) correlates well overall but
+  fails in the cells where it differs; a cropped logo is judged on its visible cells.
+Grayscale NCC is insensitive to gain/offset changes, so small colour shifts and JPEG
+noise (both cells are blurred a little first) do not matter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import httpx
+import numpy as np
+import numpy.typing as npt
+
+from connectors.base import AccountSnapshot, Fact
+from connectors.http import build_client
+from connectors.images import Image, decode_image, fetch_image
+from monitor.cycle import Enrich
+from monitor.errors import UserError
+from monitor.registry import Account
+from monitor.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+Gray = npt.NDArray[np.float32]
+Colour = npt.NDArray[np.float32]  # H x W x 3, BGR
+COARSE, FINE, VERIFY, CELLS = 24, 64, 96, 6
+MIN_WIDTH = 36  # smallest logo looked for, in pixels
+STEP = 1.15  # ratio between searched logo sizes
+MAX_SIDE = 1200  # larger images are searched downscaled
+PAD = 0.3  # how much of the logo may lie outside the image
+COARSE_MIN = 0.6  # correlation a candidate needs to be verified
+CANDIDATES = 3  # best peaks verified per logo
+GLOBAL_MIN = 0.75
+CELL_MAX_ERROR = 0.4  # worst cell's misfit, in units of the logo's contrast
+IMAGE_TIMEOUT = 15.0  # seconds per image request
+RIM = 3  # pixels at the logo's edge left out of the verification
+VISIBLE_MIN = 0.5  # share of the logo's cells that must be inside the image
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    name: str
+    coarse: Gray
+    fine: Gray
+    verify: Gray
+    full: Colour  # the logo in colour, for the verification
+    aspect: float  # height / width
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Where a logo was found: top-left (x, y) and width in the searched image, and the scores."""
+
+    logo: str
+    x: int
+    y: int
+    width: int
+    coarse: float
+    worst_cell: float
+    overall: float
+
+
+class LogoDetector:
+    """Finds any of the district's logos in an image; built once, thread-safe (read-only)."""
+
+    def __init__(self, logos: Sequence[tuple[str, Image]]) -> None:
+        self._templates = [_template(name, img) for name, img in logos]
+
+    @classmethod
+    def from_files(cls, paths: Sequence[Path]) -> LogoDetector:
+        """Load the logo files; an unreadable one is a UserError naming the config key."""
+        logos = []
+        for path in paths:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise UserError.one(
+                    str(path), "district.logo_files", f"cannot read: {exc}"
+                ) from None
+            decoded = decode_image(data)
+            if decoded.image is None:
+                raise UserError.one(str(path), "district.logo_files", decoded.detail)
+            logos.append((path.name, decoded.image))
+        return cls(logos)
+
+    def find(self, image: Image) -> Match | None:
+        """The first verified logo in `image` (BGR), or None."""
+        colour = _bgr(image)
+        scale = min(1.0, MAX_SIDE / max(colour.shape[:2]))
+        if scale < 1.0:
+            colour = _f32(
+                cv2.resize(colour, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            )
+        gray = _gray(colour)
+        for template in self._templates:
+            for cand in _candidates(gray, template):
+                match = _verify(colour, gray, template, cand)
+                if match is not None:
+                    return match
+        return None
+
+    def seen(self, image: Image) -> bool:
+        """True when a district logo is in the image."""
+        return self.find(image) is not None
+
+
+def _bgr(img: Image) -> Colour:
+    """Three float channels; transparency flattened onto white, grayscale repeated."""
+    if img.ndim == 2:
+        img = np.asarray(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), np.uint8)
+    elif img.shape[2] == 4:
+        alpha = img[..., 3:4].astype(np.float32) / 255
+        return np.asarray(img[..., :3] * alpha + 255 * (1 - alpha), np.float32)
+    return np.asarray(img, np.float32)
+
+
+def _f32(array: object) -> Gray:
+    """OpenCV results as float32 arrays (its stubs type them loosely)."""
+    return np.asarray(array, np.float32)
+
+
+def _gray(colour: Colour) -> Gray:
+    return np.asarray(cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY), np.float32)
+
+
+def _template(name: str, img: Image) -> _Template:
+    colour = _bgr(img)
+    gray = _gray(colour)
+    h, w = gray.shape
+    aspect = h / w
+
+    def at(width: int) -> Gray:
+        size = (width, max(round(width * aspect), 8))
+        return np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), np.float32)
+
+    def blurred(width: int) -> Gray:
+        return np.asarray(cv2.GaussianBlur(at(width), (3, 3), 0), np.float32)
+
+    full = cv2.resize(
+        colour, (min(w, 400), round(min(w, 400) * aspect)), interpolation=cv2.INTER_AREA
+    )
+    return _Template(name, at(COARSE), blurred(FINE), blurred(VERIFY), _f32(full), aspect)
+
+
+def _candidates(gray: Gray, t: _Template) -> list[tuple[float, float, float, float]]:
+    """(score, x, y, width) of the best correlation peaks over all sizes, best first."""
+    h, w = gray.shape
+    largest = min(w, h / t.aspect) * (1 + PAD)
+    found: list[tuple[float, float, float, float]] = []
+    th, tw = t.coarse.shape
+    py, px = int(th * PAD), int(tw * PAD)
+    width = float(MIN_WIDTH)
+    small = gray
+    while width <= largest:
+        f = COARSE / width
+        size = (max(round(w * f), 1), max(round(h * f), 1))
+        # Each level is shrunk from the previous one: cheaper than from the full image.
+        small = _f32(cv2.resize(small, size, interpolation=cv2.INTER_AREA))
+        padded = cv2.copyMakeBorder(small, py, py, px, px, cv2.BORDER_REPLICATE)
+        if padded.shape[0] >= th and padded.shape[1] >= tw:
+            scores = cv2.matchTemplate(padded, t.coarse, cv2.TM_CCOEFF_NORMED)
+            for _ in range(2):  # two peaks per size, so a look-alike cannot hide the logo
+                _, best, _, (bx, by) = cv2.minMaxLoc(scores)
+                if best < COARSE_MIN:
+                    break
+                found.append((float(best), (bx - px) / f, (by - py) / f, width))
+                corner, end = (bx - tw // 2, by - th // 2), (bx + tw // 2, by + th // 2)
+                cv2.rectangle(scores, corner, end, -1, -1)
+        width *= STEP
+    found.sort(reverse=True)
+    return found[:CANDIDATES]
+
+
+def _verify(
+    colour: Colour, gray: Gray, t: _Template, cand: tuple[float, float, float, float]
+) -> Match | None:
+    """Refine the candidate's position and size, then compare it with the logo cell by cell."""
+    coarse, x, y, width = cand
+    overall, x, y, width = _refine(gray, t.fine, t.aspect, x, y, width, (1 / 1.06, 1.0, 1.06), 0.15)
+    if overall < GLOBAL_MIN:
+        return None
+    steps = (0.97, 0.985, 1.0, 1.015, 1.03)
+    overall, x, y, width = _refine(gray, t.verify, t.aspect, x, y, width, steps, 0.05)
+    fx, fy, fw, fh = round(x), round(y), width, width * t.aspect
+    vh, vw = t.verify.shape
+    shrink = cv2.INTER_AREA if fw > vw else cv2.INTER_LINEAR
+    crop = cv2.resize(
+        _cut(colour, fx, fy, round(fx + fw), round(fy + fh)), (vw, vh), interpolation=shrink
+    )
+    # The logo goes through the same loss of detail as the crop, so that sharp-vs-blurred
+    # differences are not mistaken for a different logo.
+    ref = cv2.resize(t.full, (max(round(fw), 1), max(round(fh), 1)), interpolation=cv2.INTER_AREA)
+    ref = cv2.resize(ref, (vw, vh), interpolation=shrink)
+    crop, ref = _f32(cv2.GaussianBlur(crop, (5, 5), 0)), _f32(cv2.GaussianBlur(ref, (5, 5), 0))
+    crop = _align(ref, crop)
+    visible = _visibility(gray.shape, fx, fy, fw, fh, (vh, vw))
+    # The blur mixes the logo's outermost pixels with whatever surrounds it: not evidence.
+    visible[:RIM], visible[-RIM:], visible[:, :RIM], visible[:, -RIM:] = False, False, False, False
+    worst = _cell_error(ref, crop, visible)
+    if worst is None or worst > CELL_MAX_ERROR:
+        return None
+    return Match(t.name, fx, fy, round(fw), coarse, worst, overall)
+
+
+def _refine(
+    gray: Gray,
+    template: Gray,
+    aspect: float,
+    x: float,
+    y: float,
+    width: float,
+    steps: Sequence[float],
+    margin: float,
+) -> tuple[float, float, float, float]:
+    """Best (score, x, y, width) of `template` near (x, y) at `width` times each step."""
+    th, tw = template.shape
+    best = (-1.0, x, y, width)
+    for k in steps:
+        wk = width * k
+        f = tw / wk
+        # The neighbourhood of the candidate, padded so a logo cut by the edge can be cut out.
+        m = int(wk * margin) + 2
+        x0, y0 = int(x) - m, int(y) - m
+        x1, y1 = int(x + wk) + m, int(y + wk * aspect) + m
+        size = (max(round((x1 - x0) * f), tw), max(round((y1 - y0) * f), th))
+        region = _cut(gray, x0, y0, x1, y1)
+        small = cv2.resize(
+            region, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+        )
+        scores = cv2.matchTemplate(
+            cv2.GaussianBlur(small, (3, 3), 0), template, cv2.TM_CCOEFF_NORMED
+        )
+        _, score, _, (bx, by) = cv2.minMaxLoc(scores)
+        if score > best[0]:
+            fx, fy = size[0] / (x1 - x0), size[1] / (y1 - y0)
+            best = (float(score), x0 + bx / fx, y0 + by / fy, wk)
+    return best
+
+
+def _align(ref: Colour, crop: Colour) -> Colour:
+    """`crop` warped onto `ref` to sub-pixel precision (ECC, affine); unchanged if it fails."""
+    warp = np.eye(2, 3, dtype=np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)
+    try:
+        _, warp = cv2.findTransformECC(
+            _gray(ref),
+            _gray(crop),
+            warp,
+            cv2.MOTION_AFFINE,
+            criteria,
+            None,
+            1,  # type: ignore[call-overload]
+        )
+    except cv2.error:  # no convergence: keep the template-matching alignment
+        return crop
+    if np.abs(warp[:, :2] - np.eye(2)).max() > 0.1:  # ran off to a different shape
+        return crop
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    h, w = ref.shape[:2]
+    warped = cv2.warpAffine(crop, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(warped, np.float32)
+
+
+def _cut(img: Gray, x0: int, y0: int, x1: int, y1: int) -> Gray:
+    """img[y0:y1, x0:x1], with the edge replicated where the box leaves the image."""
+    h, w = img.shape[:2]
+    top, left = max(0, -y0), max(0, -x0)
+    bottom, right = max(0, y1 - h), max(0, x1 - w)
+    inner = img[max(y0, 0) : min(y1, h), max(x0, 0) : min(x1, w)]
+    if inner.size == 0:
+        return np.zeros((max(y1 - y0, 1), max(x1 - x0, 1), *img.shape[2:]), np.float32)
+    return _f32(cv2.copyMakeBorder(inner, top, bottom, left, right, cv2.BORDER_REPLICATE))
+
+
+def _visibility(
+    shape: tuple[int, ...], x: int, y: int, w: float, h: float, out: tuple[int, int]
+) -> npt.NDArray[np.bool_]:
+    """Which pixels of the FINE-sized logo lie inside the image."""
+    oh, ow = out
+    xs = x + (np.arange(ow) + 0.5) * w / ow
+    ys = y + (np.arange(oh) + 0.5) * h / oh
+    inside_x = (xs >= 0) & (xs < shape[1])
+    inside_y = (ys >= 0) & (ys < shape[0])
+    return np.asarray(inside_y[:, None] & inside_x[None, :], np.bool_)
+
+
+def _cell_error(ref: Colour, crop: Colour, visible: npt.NDArray[np.bool_]) -> float | None:
+    """The worst visible cell's misfit after a gain/offset fit per colour channel.
+
+    One fit per channel over the whole visible logo absorbs colour shifts (they are
+    global); a look-alike differs in a few places, which shows up as cells that no
+    global fit explains. The misfit is in units of the logo's own contrast.
+    """
+    a, b = ref[visible], crop[visible]  # N x 3
+    spread = float(np.sqrt(a.var(axis=0).mean()))
+    if a.shape[0] < 16 or spread < 1:
+        return None
+    fitted = np.empty_like(crop)
+    for c in range(3):
+        gain, offset = np.polyfit(a[:, c], b[:, c], 1) if a[:, c].std() > 1 else (1.0, 0.0)
+        if gain <= 0.2:  # inverted or washed out: not the logo
+            return float("inf")
+        fitted[..., c] = (crop[..., c] - offset) / gain
+    h, w = visible.shape
+    errors: list[float] = []
+    for i in range(CELLS):
+        for j in range(CELLS):
+            ys = slice(i * h // CELLS, (i + 1) * h // CELLS)
+            xs = slice(j * w // CELLS, (j + 1) * w // CELLS)
+            inside = visible[ys, xs]
+            if inside.mean() < 0.5:
+                continue
+            diff = (fitted[ys, xs] - ref[ys, xs])[inside]
+            errors.append(float(np.sqrt((diff * diff).mean())) / spread)
+    if len(errors) < VISIBLE_MIN * CELLS * CELLS:
+        return None
+    return max(errors)
+
+
+def make_enricher(
+    settings: Settings,
+    client: httpx.AsyncClient,
+    *,
+    detector: LogoDetector | None = None,
+    max_fetches: int = 8,
+) -> Enrich:
+    """The cycle step that fills `snapshot.logo_seen`; a no-op when no logo is configured."""
+    if detector is None and settings.district.logo_files:
+        detector = LogoDetector.from_files(settings.district.logo_files)
+    if detector is None:
+
+        async def unchanged(_account: Account, snapshot: AccountSnapshot) -> AccountSnapshot:
+            return snapshot
+
+        return unchanged
+    found = detector
+    fetches = asyncio.Semaphore(max_fetches)
+    # Detection is CPU-bound: no more threads at it than there are cores.
+    cores = asyncio.Semaphore(os.cpu_count() or 2)
+
+    async def look(account: Account, image: str, url: str) -> bool | None:
+        if not url:
+            return False  # no such image on the account, so no logo in it
+        async with fetches:
+            fetched = await fetch_image(client, url)
+        if fetched.image is None:
+            logger.info("logo: %s %s not checked: %s", account.id, image, fetched.detail)
+            return None
+        async with cores:
+            try:
+                return await asyncio.to_thread(found.seen, fetched.image)
+            except cv2.error as exc:
+                logger.warning("logo: %s %s could not be searched: %s", account.id, image, exc)
+                return None
+
+    async def enrich(account: Account, snapshot: AccountSnapshot) -> AccountSnapshot:
+        if not snapshot.exposes(Fact.IMAGES):
+            return snapshot  # the signature check reports the images as unexposed
+        banner, picture = await asyncio.gather(
+            look(account, "banner", snapshot.banner_url),
+            look(account, "picture", snapshot.picture_url),
+        )
+        return dataclasses.replace(snapshot, logo_seen={"banner": banner, "picture": picture})
+
+    return enrich
+
+
+@asynccontextmanager
+async def open_enricher(settings: Settings) -> AsyncIterator[Enrich | None]:
+    """The logo step with its own image client, or None when no logo is configured."""
+    if not settings.district.logo_files:
+        yield None
+        return
+    detector = LogoDetector.from_files(settings.district.logo_files)
+    async with build_client(IMAGE_TIMEOUT, max_connections=8) as client:
+        yield make_enricher(settings, client, detector=detector)
