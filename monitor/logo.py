@@ -1,19 +1,18 @@
 """Is the district logo in a banner or profile picture? And the cycle step that asks it.
 
-Method: multi-scale template matching with normalised cross-correlation on
-grayscale, then a per-cell verification.
-- Coarse: the image is resized so that each candidate logo size (geometric steps
-  of 12 %, from 32 px up to a bit more than the image's short side) becomes a
-  32 px template; the best correlation peaks over all sizes are candidates. Keeping
-  the template small makes every size cost little, so ~20 sizes fit the budget.
-- The image is padded (edge replicated) so a logo cut by the banner's edge, as
-  platforms crop banners, still correlates with the part that remains.
-- Refine: around each candidate, three nearby sizes at 64 px pin down position and size.
-- Verify: the aligned crop and the logo are compared cell by cell (4x4 grid). A
-  look-alike (same badge, other letters or emblem) correlates well overall but
-  fails in the cells where it differs; a cropped logo is judged on its visible cells.
-Grayscale NCC is insensitive to gain/offset changes, so small colour shifts and JPEG
-noise (both cells are blurred a little first) do not matter.
+Multi-scale template matching (normalised cross-correlation, grayscale), then a check
+of the best places cell by cell:
+- Search: for each logo width from 36 px to a bit over the image's short side (steps
+  of 15 %), the image is shrunk so the logo would be 24 px wide, and correlated with
+  a 24 px template. A tiny template keeps ~20 sizes inside the time budget. The image
+  is edge-padded, so a logo that the platform's crop cuts at the edge still scores.
+- Refine: around the 3 best peaks, nearby sizes at 64 px then 96 px fix the place
+  and size; ECC (affine) then aligns the crop to sub-pixel precision.
+- Verify: one gain/offset fit per colour channel over the visible logo absorbs colour
+  shifts; any of 6x6 cells that the fit cannot explain means another picture. A
+  look-alike (same badge, other letters or emblem) correlates well overall but fails
+  there. Both sides are blurred the same way first, so JPEG noise does not count.
+Logos with transparency are flattened onto white: detection assumes an opaque logo.
 """
 
 from __future__ import annotations
@@ -65,6 +64,7 @@ class _Template:
     fine: Gray
     verify: Gray
     full: Colour  # the logo in colour, for the verification
+    opaque: npt.NDArray[np.bool_]  # at VERIFY size
     aspect: float  # height / width
 
 
@@ -101,7 +101,17 @@ class LogoDetector:
             decoded = decode_image(data)
             if decoded.image is None:
                 raise UserError.one(str(path), "district.logo_files", decoded.detail)
-            logos.append((path.name, decoded.image))
+            # The file is the district's own (trusted): read it again to keep transparency.
+            full = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+            image = decoded.image
+            if (
+                full is not None
+                and full.ndim == 3
+                and full.shape[2] == 4
+                and full.dtype == np.uint8
+            ):
+                image = np.asarray(full, np.uint8)
+            logos.append((path.name, image))
         return cls(logos)
 
     def find(self, image: Image) -> Match | None:
@@ -160,7 +170,11 @@ def _template(name: str, img: Image) -> _Template:
     full = cv2.resize(
         colour, (min(w, 400), round(min(w, 400) * aspect)), interpolation=cv2.INTER_AREA
     )
-    return _Template(name, at(COARSE), blurred(FINE), blurred(VERIFY), _f32(full), aspect)
+    alpha = img[..., 3] if img.ndim == 3 and img.shape[2] == 4 else np.full((h, w), 255, np.uint8)
+    verify = blurred(VERIFY)
+    # Transparent parts of the logo show whatever is behind it: never compared.
+    opaque = cv2.resize(alpha, verify.shape[::-1], interpolation=cv2.INTER_AREA) > 250
+    return _Template(name, at(COARSE), blurred(FINE), verify, _f32(full), opaque, aspect)
 
 
 def _candidates(gray: Gray, t: _Template) -> list[tuple[float, float, float, float]]:
@@ -214,7 +228,7 @@ def _verify(
     ref = cv2.resize(ref, (vw, vh), interpolation=shrink)
     crop, ref = _f32(cv2.GaussianBlur(crop, (5, 5), 0)), _f32(cv2.GaussianBlur(ref, (5, 5), 0))
     crop = _align(ref, crop)
-    visible = _visibility(gray.shape, fx, fy, fw, fh, (vh, vw))
+    visible = _visibility(gray.shape, fx, fy, fw, fh, (vh, vw)) & t.opaque
     # The blur mixes the logo's outermost pixels with whatever surrounds it: not evidence.
     visible[:RIM], visible[-RIM:], visible[:, :RIM], visible[:, -RIM:] = False, False, False, False
     worst = _cell_error(ref, crop, visible)

@@ -122,6 +122,17 @@ def test_the_committed_demo_logo_is_the_drawn_emblem() -> None:
     assert np.array_equal(loaded, district_logo())
 
 
+def test_it_ignores_the_transparent_parts_of_a_logo_file(tmp_path: Path) -> None:
+    logo = district_logo()
+    rgba = np.dstack([logo, np.full(logo.shape[:2], 255, np.uint8)])
+    rgba[:30, :30, 3] = 0  # a transparent corner: the banner shows something else there
+    path = tmp_path / "logo.png"
+    cv2.imwrite(str(path), rgba)
+    found = LogoDetector.from_files([path])
+    assert found.seen(banner(9, scale=0.6))
+    assert not found.seen(banner(9, logo=None))
+
+
 def test_it_refuses_a_logo_file_that_is_not_an_image(tmp_path: Path) -> None:
     bad = tmp_path / "logo.png"
     bad.write_bytes(b"not a picture")
