@@ -110,9 +110,17 @@ async def run_cycle(
     try:
         await asyncio.gather(*workers)
     finally:
-        # Whatever happens to the workers, every finished result still reaches the store.
+        # Whatever happens to the workers, every finished result still reaches the store:
+        # a cancel (a stop whose grace ran out) must not cut the writer's flush short.
         await results.put(None)
-        await writer
+        cancelled = False
+        while not writer.done():
+            try:
+                await asyncio.shield(writer)
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
     with transaction(app.sessions) as session:
         row = session.get(Cycle, result.cycle_id)
         assert row is not None
