@@ -21,6 +21,7 @@ from monitor.runner import run_check_cycle
 from monitor.settings import Settings, load_settings
 from monitor.store.db import make_engine, session_factory
 from monitor.store.migrate import upgrade
+from notifications.service import send_due_digests
 from sandbox.demo import SYSTEM_TOKEN, demo_world
 from sandbox.server import SandboxServer
 from sandbox.social import X_TOKEN, YOUTUBE_KEY, YOUTUBE_OAUTH
@@ -106,10 +107,9 @@ async def _cycle(app: App) -> CycleResult:
 
 
 def _digests(app: App, out: TextIO) -> None:
-    """Build today's digests into the outbox folder (issue 4), when that part is installed."""
-    try:
-        from notifications.service import send_due_digests
-    except ImportError:
-        return
-    run = send_due_digests(app, app.clock(), force=True)  # type: ignore[call-arg]
-    out.write(f"digests: {run} written to {app.settings.outbox}\n")
+    """Build today's digests into the outbox folder (no SMTP host: .eml files)."""
+    run = send_due_digests(app, app.clock(), force=True)
+    files = sorted(app.settings.outbox.glob("*.eml"))
+    out.write(f"\ndigests: {run.sent} written to {app.settings.outbox}/\n")
+    for path in files:
+        out.write(f"  {path.name}\n")

@@ -40,8 +40,9 @@ def lapse_query(
     account_id: str | None = None,
     check_id: str | None = None,
     account_ids: Sequence[str] | None = None,
-) -> Select[Lapse, AccountRow]:
-    query = select(Lapse, AccountRow).join(AccountRow, AccountRow.id == Lapse.account_id)
+) -> Select[Lapse, AccountRow | None]:
+    # Outer join: credential and business lapses sit on pseudo-accounts with no registry row.
+    query = select(Lapse, AccountRow).outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
     if account_ids is not None:
         query = query.where(Lapse.account_id.in_(account_ids))
     if open_only:
@@ -55,13 +56,13 @@ def lapse_query(
     return query.order_by(AccountRow.school, Lapse.account_id, Lapse.opened_at, Lapse.id)
 
 
-def lapse_rows(session: Session, query: Select[Lapse, AccountRow]) -> list[LapseRow]:
+def lapse_rows(session: Session, query: Select[Lapse, AccountRow | None]) -> list[LapseRow]:
     return [
         LapseRow(
             id=lapse.id,
             account_id=lapse.account_id,
-            school=account.school,
-            platform=account.platform,
+            school=account.school if account else DISTRICT,
+            platform=account.platform if account else _platform_of(lapse.account_id),
             check_id=lapse.check_id,
             status=lapse.status,
             opened_at=lapse.opened_at,
@@ -74,6 +75,15 @@ def lapse_rows(session: Session, query: Select[Lapse, AccountRow]) -> list[Lapse
         )
         for lapse, account in session.execute(query).tuples()
     ]
+
+
+DISTRICT = "(district)"
+
+
+def _platform_of(pseudo_account_id: str) -> str:
+    """credential-facebook / unregistered-facebook-123 -> facebook."""
+    parts = pseudo_account_id.split("-")
+    return parts[1] if len(parts) > 1 else ""
 
 
 def safe_cell(value: object) -> str:

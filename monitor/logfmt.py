@@ -21,6 +21,7 @@ REDACTED = "[redacted]"
 SHAPES = (
     re.compile(r"\bEAA[A-Za-z0-9]{20,}"),
     re.compile(r"(?i)(access_token=)[^&\s\"']+"),
+    re.compile(r"(?i)(input_token=)[^&\s\"']+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
 )
 # Values shorter than this are not redacted by value: "abc" would mangle ordinary words.

@@ -15,6 +15,7 @@ from monitor.errors import Problem, UserError
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 PLATFORMS = ("facebook", "facebook_group", "instagram", "x", "youtube")
+RESERVED_PREFIXES = ("credential-", "unregistered-")
 
 
 def valid_email(value: str) -> str:
@@ -59,6 +60,14 @@ class Account(BaseModel):
     website: str = ""
     approval: str = ""
     credential: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        # Credential and business lapses live on these pseudo-account ids.
+        if value.startswith(RESERVED_PREFIXES):
+            raise ValueError(f"ids starting with {' or '.join(RESERVED_PREFIXES)} are reserved")
+        return value
 
     @field_validator("platform_id", mode="before")
     @classmethod

@@ -23,6 +23,7 @@ from monitor.context import App, open_app
 from monitor.daemon import Daemon
 from monitor.daemon.jobs import check_trigger, digest_trigger, last_finished_cycle, next_fire
 from monitor.errors import UserError
+from monitor.health import CredentialStatus, credential_status
 from monitor.lease import LeaseKeeper, current
 from monitor.metrics import Metrics, serve
 from monitor.secrets import SecretMissing, resolve_secret
@@ -130,6 +131,7 @@ class Status:
     next_digest: datetime | None = None
     lease_holder: str = ""
     lease_expires: datetime | None = None
+    credentials: list[CredentialStatus] = field(default_factory=list)
 
 
 def build_status(app: App, now: datetime) -> Status:
@@ -155,6 +157,7 @@ def build_status(app: App, now: datetime) -> Status:
             .where(AccountRow.active.is_(True), AccountRow.fetch_status == "failed")
             .group_by(AccountRow.platform)
         ).all()
+        report.credentials = credential_status(session)
     report.failing_by_connector = {platform: count for platform, count in rows}
     report.next_check = _local(next_fire(trigger, now), tz)
     report.next_digest = _local(next_fire(digest_trigger(settings), now), tz)
@@ -214,4 +217,6 @@ def format_status(report: Status, settings: Settings) -> str:
         + (f" until {when(report.lease_expires)}" if report.lease_expires else ""),
         f"status:       {'STALE: ' + report.problem if report.stale else 'ok'}",
     ]
+    for cred in report.credentials:
+        lines.append(f"credential:   {cred.platform} {cred.status}: {cred.detail}")
     return "\n".join(lines)

@@ -147,6 +147,10 @@ BAD_REGISTRIES = {
         "(school): required key is missing",
     ),
     "bad_audience": (GOOD_ACCOUNT + "    audience: everyone\n", "(audience)"),
+    "reserved_id": (
+        GOOD_ACCOUNT.replace("id: hillcrest-fb", "id: credential-facebook"),
+        "line 2 (id): ids starting with credential- or unregistered- are reserved",
+    ),
     "bad_id": (GOOD_ACCOUNT.replace("id: hillcrest-fb", "id: Hillcrest FB!"), "line 2 (id)"),
 }
 
