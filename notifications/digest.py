@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from checks import ALL_CHECKS
-from monitor.registry import Account
+from monitor.registry import PLATFORMS, Account
 from monitor.settings import Settings
 from notifications.links import PLATFORM_LABELS, Links, account_url
 from notifications.recipients import Role, audience_of, recipients_for, spec_for, unknown_recipients
@@ -137,6 +137,29 @@ class _Blocks:
         return block
 
 
+def _account_for(by_id: dict[str, Account], account_id: str, audience: str) -> Account | None:
+    """The registry account, or for IT and communications lapses on a pseudo-account
+    (credential-facebook, unregistered-facebook-123) a stand-in that names the district."""
+    account = by_id.get(account_id)
+    if account is None and audience in ("it", "communications"):
+        platform = account_id.split("-")[1] if account_id.count("-") else "facebook"
+        account = Account.model_construct(
+            id=account_id,
+            platform=platform if platform in PLATFORMS else "facebook",
+            platform_id=account_id.rsplit("-", 1)[-1],
+            school="(district)",
+            kind="school",
+            audience="public",
+            managers=(),
+            principals=(),
+            website="",
+            approval="",
+            credential="",
+        )
+        by_id[account_id] = account
+    return account
+
+
 def build_daily(
     store: StoreView,
     accounts: Sequence[Account],
@@ -151,11 +174,11 @@ def build_daily(
     by_id = {a.id: a for a in accounts}
     blocks = _Blocks(by_id)
     for lapse in store.active:
-        account = by_id.get(lapse.account_id)
+        audience = audience_of(lapse.check_id)
+        account = _account_for(by_id, lapse.account_id, audience)
         if account is None:
             continue  # removed from the registry: nobody to tell
         item = _item(lapse, counter, now, escalate_after)
-        audience = audience_of(lapse.check_id)
         for email, role in recipients_for(account, audience, settings, escalated=item.escalated):
             block = blocks.block(email, account, role)
             if lapse.status == "muted":
@@ -166,7 +189,7 @@ def build_daily(
                 since = store.last_sent.get(email)
                 (block.new if since is None or lapse.opened_at > since else block.open).append(item)
     for lapse in store.resolved:
-        account = by_id.get(lapse.account_id)
+        account = _account_for(by_id, lapse.account_id, audience_of(lapse.check_id))
         if account is None or lapse.resolved_at is None:
             continue
         item = _item(lapse, counter, now, escalate_after)
