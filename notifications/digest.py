@@ -142,10 +142,10 @@ def _account_for(by_id: dict[str, Account], account_id: str, audience: str) -> A
     (credential-facebook, unregistered-facebook-123) a stand-in that names the district."""
     account = by_id.get(account_id)
     if account is None and audience in ("it", "communications"):
-        platform = account_id.split("-")[1] if account_id.count("-") else "facebook"
+        platform = account_id.split("-")[1] if account_id.count("-") else ""
         account = Account.model_construct(
             id=account_id,
-            platform=platform if platform in PLATFORMS else "facebook",
+            platform=platform if platform in PLATFORMS else "facebook",  # type: ignore[arg-type]
             platform_id=account_id.rsplit("-", 1)[-1],
             school="(district)",
             kind="school",
