@@ -113,7 +113,7 @@ def jpeg(img: Image, quality: int) -> bytes:
 
 
 def render(name: str, variant: str) -> bytes:
-    """The JPEG behind one sandbox image URL; `variant` is "plain", "district" or a decoy."""
+    """The PNG behind one sandbox image URL; `variant` is "plain", "district" or a decoy."""
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     picture = "picture" in name
     width, height = PICTURE if picture else BANNER
@@ -124,7 +124,12 @@ def render(name: str, variant: str) -> bytes:
         x = (width - size) // 2 if picture else int(rng.integers(10, width - size - 10))
         y = (height - size) // 2 if picture else int(rng.integers(10, height - size - 10))
         img = paste(img, logo, x, y)
-    return jpeg(img, 80)
+    # Through JPEG once, as platforms re-encode uploads, then served as the PNG the URL names.
+    once = np.asarray(cv2.imdecode(np.frombuffer(jpeg(img, 80), np.uint8), cv2.IMREAD_COLOR))
+    ok, buf = cv2.imencode(".png", once, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise ValueError("PNG encoding failed")
+    return bytes(buf)
 
 
 def image_route(variants: Mapping[str, str] | None = None) -> Route:
@@ -137,6 +142,6 @@ def image_route(variants: Mapping[str, str] | None = None) -> Route:
 
     async def image(request: Request) -> Response:
         name = request.path_params["name"]
-        return Response(render(name, chosen.get(name, "plain")), media_type="image/jpeg")
+        return Response(render(name, chosen.get(name, "plain")), media_type="image/png")
 
     return Route("/_sandbox/img/{name}", image)
