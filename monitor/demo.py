@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from monitor.actions import record_attestation
 from monitor.context import App, utcnow
 from monitor.cycle import CycleResult
 from monitor.errors import UserError
@@ -19,10 +21,10 @@ from monitor.export import lapse_query, lapse_rows
 from monitor.report import format_report
 from monitor.runner import run_check_cycle
 from monitor.settings import Settings, load_settings
-from monitor.store.db import make_engine, session_factory
+from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.migrate import upgrade
 from notifications.service import send_due_digests
-from sandbox.demo import SYSTEM_TOKEN, demo_world
+from sandbox.demo import BUSINESS_ID, DEMO_ATTESTATIONS, SYSTEM_TOKEN, UNATTESTED, demo_world
 from sandbox.server import SandboxServer
 from sandbox.social import X_TOKEN, YOUTUBE_KEY, YOUTUBE_OAUTH
 
@@ -64,6 +66,10 @@ def demo_settings(state_dir: Path, base_url: str) -> Settings:
         name: cfg.model_copy(update={"base_url": base_url})
         for name, cfg in settings.platforms.items()
     }
+    if "facebook" in platforms:  # so the demo shows pages the business owns but nobody registered
+        platforms["facebook"] = platforms["facebook"].model_copy(
+            update={"business_id": BUSINESS_ID}
+        )
     return settings.model_copy(
         update={
             "state_dir": state_dir,
@@ -72,6 +78,22 @@ def demo_settings(state_dir: Path, base_url: str) -> Settings:
             "platforms": platforms,
         }
     )
+
+
+def seed_attestations(app: App) -> None:
+    """The admin attestations people in the demo district have recorded."""
+    now = app.clock()
+    with transaction(app.sessions) as session:
+        for account_id, (by, days_ago) in DEMO_ATTESTATIONS.items():
+            for check_id in sorted(UNATTESTED):
+                record_attestation(
+                    session,
+                    account_id,
+                    check_id,
+                    by,
+                    "checked the admin list in the platform's settings",
+                    now - timedelta(days=days_ago),
+                )
 
 
 def run_demo(state_dir: Path, *, out: TextIO) -> int:
@@ -88,6 +110,7 @@ def run_demo(state_dir: Path, *, out: TextIO) -> int:
         out.write(
             f"socmon demo: {len(accounts)} accounts of {settings.district.name}, sandbox at {sandbox.base_url}\n"
         )
+        seed_attestations(app)
         result = asyncio.run(_cycle(app))
         with app.sessions() as session:
             rows = lapse_rows(session, lapse_query(open_only=True))

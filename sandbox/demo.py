@@ -112,7 +112,28 @@ SOCIAL_PLANTED: dict[str, set[str]] = {
     "riverside-elementary-yt": {"comments"},  # a 2-day-old comment nobody answered or liked
 }
 UNATTESTED = {"principal_admin", "two_admins"}
-DEMO_EXPECTED |= {a: checks | UNATTESTED for a, checks in SOCIAL_PLANTED.items()}
+# Who confirmed the admins of which account, and how many days ago (socmon demo records
+# these before its cycle). Bayview's X account was never attested and Glacier Ridge's
+# attestation is older than attest_every_days (30): both are "attestation overdue".
+DEMO_ATTESTATIONS: dict[str, tuple[str, int]] = {
+    "hillcrest-elementary-ig": ("s.okafor@cmsd82.ca", 3),
+    "thornhill-elementary-ig": ("j.kim@cmsd82.ca", 12),
+    "glacier-ridge-secondary-x": ("e.fraser@cmsd82.ca", 41),
+    "bayview-secondary-yt": ("n.patel@cmsd82.ca", 7),
+    "riverside-elementary-yt": ("m.chen@cmsd82.ca", 20),
+}
+ATTESTATION_VALID_DAYS = 30
+DEMO_EXPECTED |= {
+    a: checks
+    | (
+        set()
+        if a in DEMO_ATTESTATIONS and DEMO_ATTESTATIONS[a][1] <= ATTESTATION_VALID_DAYS
+        else UNATTESTED
+    )
+    for a, checks in SOCIAL_PLANTED.items()
+}
+# The district's Meta business owns a page nobody registered, and no longer owns eagle-point.
+DEMO_REGISTERED = {"eagle-point-elementary-fb", "unregistered-facebook-100000000000099"}
 DEMO_UNKNOWN |= {a: {"work_email"} for a in SOCIAL_PLANTED}
 # What the sandbox's images show (sandbox.images); any other image is a photo without the logo.
 # Bayview's page has no signature text: the logo in its banner is what passes it (CRPS AP146

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from store_factories import T0
 
 from monitor.context import App
-from monitor.demo import DEMO_SECRETS, EXAMPLES, demo_settings
+from monitor.demo import DEMO_SECRETS, EXAMPLES, demo_settings, seed_attestations
 from monitor.registry import load_registry
 from monitor.runner import run_check_cycle
 from monitor.store.db import make_engine, session_factory
 from monitor.store.migrate import upgrade
 from monitor.store.models import CheckState, Lapse
-from sandbox.demo import DEMO_EXPECTED, DEMO_UNKNOWN, demo_world
+from sandbox.demo import DEMO_EXPECTED, DEMO_REGISTERED, DEMO_UNKNOWN, demo_world
 from sandbox.server import SandboxServer
 
 
@@ -41,6 +41,7 @@ def test_a_cycle_finds_exactly_the_planted_lapses_and_unknowns(
     accounts = load_registry(settings.registry, settings.district.email_domains)
     app = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
 
+    seed_attestations(app)
     result = asyncio.run(run_check_cycle(app, env=DEMO_SECRETS))
 
     with app.sessions() as s:
@@ -50,6 +51,7 @@ def test_a_cycle_finds_exactly_the_planted_lapses_and_unknowns(
             for st in s.scalars(select(CheckState).where(CheckState.status == "unknown"))
         }
     expected = {(a, c) for a, checks in DEMO_EXPECTED.items() for c in checks}
+    expected |= {(a, "registered") for a in DEMO_REGISTERED}
     planted_unknown = {(a, c) for a, checks in DEMO_UNKNOWN.items() for c in checks}
     assert lapses == expected
     assert unknown == planted_unknown
@@ -64,6 +66,7 @@ def _config(tmp_path: Path, base_url: str) -> Path:
     text = re.sub(
         r'(?m)^registry = ".*"$', f'registry = "{EXAMPLES / "accounts.example.yaml"}"', text
     )
+    text = text.replace('"district-logo.png"', f'"{EXAMPLES / "district-logo.png"}"')
     path = tmp_path / "socmon.toml"
     path.write_text(text, encoding="utf-8")
     return path

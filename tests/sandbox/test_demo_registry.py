@@ -7,7 +7,9 @@ from pathlib import Path
 
 from monitor.registry import Account, load_registry
 from sandbox.demo import (
+    ATTESTATION_VALID_DAYS,
     CHECK_IDS,
+    DEMO_ATTESTATIONS,
     DEMO_EXPECTED,
     DEMO_NOT_OWNED,
     DEMO_UNKNOWN,
@@ -55,8 +57,14 @@ def test_expected_lapses_and_unknowns_name_only_real_checks() -> None:
     assert all(checks <= CHECK_IDS for checks in DEMO_UNKNOWN.values())
     planted = [account for account, checks in DEMO_EXPECTED.items() if checks]
     clean = [a for a, checks in DEMO_EXPECTED.items() if not checks and a not in DEMO_UNKNOWN]
-    assert len(planted) == 9 + len(SOCIAL_PLANTED)  # admins unattested on every social account
-    assert len(clean) == 3
+    social_planted = [a for a, checks in SOCIAL_PLANTED.items() if checks]
+    overdue = [
+        a
+        for a in SOCIAL_PLANTED
+        if a not in DEMO_ATTESTATIONS or DEMO_ATTESTATIONS[a][1] > ATTESTATION_VALID_DAYS
+    ]
+    assert len(planted) == 9 + len(set(social_planted) | set(overdue))
+    assert len(clean) == 3  # the social accounts all have work_email unknown
 
 
 def test_the_principal_is_a_manage_admin_except_where_that_is_the_planted_problem() -> None:
