@@ -35,7 +35,6 @@ from sandbox.endpoints import (
     posts_body,
     roles_body,
 )
-from sandbox.graph import solid_png
 from sandbox.images import image_route
 from sandbox.world import World, digest
 
@@ -97,9 +96,6 @@ def create_app(world: World) -> Starlette:
 
     async def stats(request: Request) -> Response:
         return JSONResponse(world.stats() | {"social": world.social.stats()})
-
-    async def image(request: Request) -> Response:
-        return Response(solid_png(request.path_params["name"]), media_type="image/png")
 
     routes = [
         Route("/_sandbox/stats", stats),

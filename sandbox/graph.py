@@ -9,14 +9,12 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import struct
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sandbox.world import Comment, Page, Post, digest
+from sandbox.world import Comment, Page, Post
 
 logger = logging.getLogger(__name__)
 
@@ -259,22 +257,3 @@ def render_roles(page: Page, specs: dict[str, FieldSpec]) -> dict[str, Any]:
         values: dict[str, Any] = {"id": role.user_id, "name": role.name, "tasks": list(role.tasks)}
         rows.append({name: values[name] for name in specs} | {"id": role.user_id})
     return {"data": rows}
-
-
-def solid_png(name: str) -> bytes:
-    """A small plain PNG (no logo in it) for cover and picture URLs, coloured by name."""
-    rgb = bytes.fromhex(digest("img", name)[:6])
-    width, height = 32, 16
-    raw = b"".join(b"\x00" + rgb * width for _ in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
