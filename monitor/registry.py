@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from checks.base import AccountView, Principal
 from monitor.errors import Problem, UserError
+from monitor.registry_yaml import RegistryShapeError, read_accounts
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 PLATFORMS = ("facebook", "facebook_group", "instagram", "x", "youtube")
@@ -102,32 +103,6 @@ class Account(BaseModel):
         )
 
 
-class _Lines:
-    """Line numbers of each account and of each key inside it, from the YAML node tree."""
-
-    def __init__(self, text: str) -> None:
-        self.items: list[tuple[int, dict[str, int]]] = []
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            return
-        if not isinstance(root, yaml.MappingNode):
-            return
-        for key, value in root.value:
-            if key.value == "accounts" and isinstance(value, yaml.SequenceNode):
-                for item in value.value:
-                    keys = {}
-                    if isinstance(item, yaml.MappingNode):
-                        keys = {k.value: k.start_mark.line + 1 for k, _ in item.value}
-                    self.items.append((item.start_mark.line + 1, keys))
-
-    def line(self, index: int, key: str | None = None) -> int:
-        if index >= len(self.items):
-            return 0
-        start, keys = self.items[index]
-        return keys.get(key, start) if key else start
-
-
 def load_registry(path: Path, email_domains: Sequence[str]) -> list[Account]:
     """Read and validate the registry; every problem names the file and line."""
     src = str(path)
@@ -138,22 +113,19 @@ def load_registry(path: Path, email_domains: Sequence[str]) -> list[Account]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError.one(src, "", f"cannot read registry: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        items, line_of = read_accounts(text)
+        return validate_accounts(src, items, email_domains, line_of)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
         raise UserError.one(src, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict) or set(data) != {"accounts"}:
-        raise UserError.one(src, "", "must be a mapping with one key, 'accounts'")
-    items = data["accounts"] or []
-    if not isinstance(items, list):
-        raise UserError.one(src, "accounts", "must be a list of accounts")
-    return validate_accounts(src, items, email_domains, _Lines(text).line)
+    except RegistryShapeError as exc:
+        raise UserError.one(src, exc.where, str(exc)) from None
 
 
 def validate_accounts(
     src: str,
-    items: Sequence[Any],
+    items: Iterable[Any],
     email_domains: Sequence[str],
     line_of: Any,
 ) -> list[Account]:

@@ -360,3 +360,32 @@ def test_a_non_number_lapse_id_is_a_usage_error(
         capsys=capsys,
     )
     assert code == 2
+
+
+@pytest.mark.parametrize(
+    ("registry", "expected"),
+    [
+        ("accounts:\n" + GOOD_ACCOUNT + "  - id: [unclosed\n", "not valid YAML"),
+        ("accounts:\n" + GOOD_ACCOUNT + "extra: 1\n", "must be a mapping with one key, 'accounts'"),
+        ("accounts: 5\n", "accounts.yaml:accounts: must be a list of accounts"),
+        ("accounts:\n" + GOOD_ACCOUNT + "---\naccounts: []\n", "must hold one YAML document"),
+    ],
+)
+def test_a_registry_broken_after_valid_accounts_still_exits_2(
+    registry: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = run(
+        "accounts", "validate", "--config", str(write(tmp_path, registry=registry)), capsys=capsys
+    )
+    assert code == 2
+    assert expected in err
+
+
+def test_an_empty_accounts_list_is_a_valid_registry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for body in ("accounts:\n", "accounts: []\n"):
+        code, err = run(
+            "accounts", "validate", "--config", str(write(tmp_path, registry=body)), capsys=capsys
+        )
+        assert (code, err) == (0, "")
