@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from connectors.base import ConnectorError, RateLimited, Unavailable
+from connectors.transport import LaneTransport
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,7 @@ def build_client(timeout_seconds: float, max_connections: int) -> httpx.AsyncCli
         raise ValueError("timeout_seconds and max_connections must be positive")
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 10.0)),
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
+        transport=LaneTransport(max_connections, pool_timeout=timeout_seconds),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
     )
