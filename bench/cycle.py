@@ -63,7 +63,11 @@ def one_size(pages: int, latency_ms: int, sequential: int) -> dict[str, float]:
     try:
         tmp = Path(tempfile.mkdtemp(prefix="socmon-bench-"))
         registry = tmp / "accounts.yaml"
-        registry.write_text(yaml.safe_dump({"accounts": list(synthetic_registry(pages))}))
+        # Written one entry at a time: the benchmark must not hold the whole registry twice.
+        with registry.open("w", encoding="utf-8") as fh:
+            fh.write("accounts:\n")
+            for entry in synthetic_registry(pages):
+                fh.write(yaml.safe_dump([entry]))
         settings = Settings(
             district=District(
                 name="Coast Mountains School District 82",

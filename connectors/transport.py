@@ -41,9 +41,11 @@ class LaneTransport(httpx.AsyncBaseTransport):
     def __init__(self, lanes: int, *, pool_timeout: float | None = None) -> None:
         if lanes <= 0:
             raise ValueError("lanes must be positive")
+        # One TLS context for all lanes: building one reads the CA bundle (~30 ms each).
+        tls = httpx.create_ssl_context()
         self._lanes = [
             httpx.AsyncHTTPTransport(
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)
+                verify=tls, limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)
             )
             for _ in range(lanes)
         ]

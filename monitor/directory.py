@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from checks.base import AccountView
@@ -15,46 +15,64 @@ from monitor.registry import Account
 from monitor.store.models import AccountRow, Attestation, Review
 
 logger = logging.getLogger(__name__)
+SYNC_CHUNK = 500
 
 
 def sync_accounts(session: Session, accounts: Sequence[Account], at: datetime) -> None:
-    """Upsert every registered account; accounts gone from the registry become inactive."""
-    rows = {row.id: row for row in session.scalars(select(AccountRow))}
-    for account in accounts:
-        data = account.model_dump(mode="json")
-        row = rows.pop(account.id, None)
-        if row is None:
-            session.add(
-                AccountRow(
-                    id=account.id,
-                    platform=account.platform,
-                    platform_id=account.platform_id,
-                    school=account.school,
-                    kind=account.kind,
-                    audience=account.audience,
-                    managers=list(account.managers),
-                    data=data,
-                    active=True,
-                    registered_at=at,
-                    updated_at=at,
-                    fetch_status="new",
-                    last_error="",
-                )
+    """Upsert every registered account; accounts gone from the registry become inactive.
+
+    Works in chunks and releases each chunk's rows, so a large registry is never held
+    twice (registry and ORM rows) in memory.
+    """
+    registered = {a.id for a in accounts}
+    for start in range(0, len(accounts), SYNC_CHUNK):
+        chunk = accounts[start : start + SYNC_CHUNK]
+        rows = {
+            row.id: row
+            for row in session.scalars(
+                select(AccountRow).where(AccountRow.id.in_([a.id for a in chunk]))
             )
-        elif row.data != data or not row.active:
-            row.platform, row.platform_id = account.platform, account.platform_id
-            row.school, row.kind, row.audience = account.school, account.kind, account.audience
-            row.managers, row.data, row.active, row.updated_at = (
-                list(account.managers),
-                data,
-                True,
-                at,
+        }
+        for account in chunk:
+            _upsert(session, rows.get(account.id), account, at)
+        session.flush()
+        session.expunge_all()
+    active = session.scalars(select(AccountRow.id).where(AccountRow.active.is_(True))).all()
+    gone = [account_id for account_id in active if account_id not in registered]
+    for start in range(0, len(gone), SYNC_CHUNK):
+        session.execute(
+            update(AccountRow)
+            .where(AccountRow.id.in_(gone[start : start + SYNC_CHUNK]))
+            .values(active=False, updated_at=at)
+        )
+    for account_id in gone:
+        logger.info("account removed from the registry account=%s", account_id)
+
+
+def _upsert(session: Session, row: AccountRow | None, account: Account, at: datetime) -> None:
+    data = account.model_dump(mode="json")
+    if row is None:
+        session.add(
+            AccountRow(
+                id=account.id,
+                platform=account.platform,
+                platform_id=account.platform_id,
+                school=account.school,
+                kind=account.kind,
+                audience=account.audience,
+                managers=list(account.managers),
+                data=data,
+                active=True,
+                registered_at=at,
+                updated_at=at,
+                fetch_status="new",
+                last_error="",
             )
-    for row in rows.values():
-        if row.active:
-            row.active = False
-            row.updated_at = at
-            logger.info("account removed from the registry account=%s", row.id)
+        )
+    elif row.data != data or not row.active:
+        row.platform, row.platform_id = account.platform, account.platform_id
+        row.school, row.kind, row.audience = account.school, account.kind, account.audience
+        row.managers, row.data, row.active, row.updated_at = list(account.managers), data, True, at
 
 
 def account_facts(session: Session, accounts: Sequence[Account]) -> dict[str, AccountView]:

@@ -49,19 +49,25 @@ class _Loader(Parser, Composer, SafeConstructor, Resolver):  # type: ignore[misc
 
 
 def read_accounts(text: str) -> tuple[Iterator[Any], LineOf]:
-    """The raw account mappings, lazily, and `line_of(index, key)` for problem messages."""
-    lines: list[tuple[int, dict[str, int]]] = []
+    """The raw account mappings, lazily, and `line_of(index, key)` for problem messages.
+
+    Problems are reported while their account is validated, so only the current
+    account's line numbers are kept (a large registry keeps no table of them).
+    """
+    lines: list[tuple[int, dict[str, int]]] = []  # [(start, keys)] of the current account
 
     def line_of(index: int, key: str | None = None) -> int:
-        if index >= len(lines):
+        if index != current[0] or not lines:
             return 0
-        start, keys = lines[index]
+        start, keys = lines[0]
         return keys.get(key, start) if key else start
 
-    return _items(text, lines), line_of
+    current = [-1]
+
+    return _items(text, lines, current), line_of
 
 
-def _items(text: str, lines: list[tuple[int, dict[str, int]]]) -> Iterator[Any]:
+def _items(text: str, lines: list[tuple[int, dict[str, int]]], current: list[int]) -> Iterator[Any]:
     try:
         loader: Any = _Loader(text)
     except TypeError:
@@ -88,7 +94,8 @@ def _items(text: str, lines: list[tuple[int, dict[str, int]]]) -> Iterator[Any]:
                 keys = {}
                 if isinstance(node, yaml.MappingNode):
                     keys = {k.value: k.start_mark.line + 1 for k, _ in node.value}
-                lines.append((node.start_mark.line + 1, keys))
+                lines[:] = [(node.start_mark.line + 1, keys)]
+                current[0] += 1
                 yield loader.construct_document(node)
             loader.get_event()
         if not loader.check_event(MappingEndEvent):

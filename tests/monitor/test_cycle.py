@@ -176,3 +176,26 @@ def test_a_stop_request_keeps_every_finished_result(tmp_path: Path) -> None:
         stored = {r.account_id for r in s.scalars(select(CheckRun))}
     assert 3 <= len(fake.fetched) < 10  # no new fetch started after the stop
     assert len(stored) == len(fake.fetched) == result.ok  # but every finished one was stored
+
+
+def test_the_directory_follows_the_registry_across_chunks(tmp_path: Path) -> None:
+    from monitor.directory import SYNC_CHUNK, sync_accounts
+    from monitor.store.db import transaction
+
+    accts = [account(f"school-{i}-fb") for i in range(SYNC_CHUNK + 7)]
+    app = make_app(tmp_path, accts)
+    with transaction(app.sessions) as s:
+        sync_accounts(s, accts, T0)
+    renamed = account("school-3-fb", school="Renamed School")
+    kept = [renamed, *accts[4:]]  # school-0..2 leave the registry
+    with transaction(app.sessions) as s:
+        sync_accounts(s, kept, T0)
+    with app.sessions() as s:
+        rows = {r.id: r for r in s.scalars(select(AccountRow))}
+    assert len(rows) == SYNC_CHUNK + 7
+    assert {i for i, r in rows.items() if not r.active} == {
+        "school-0-fb",
+        "school-1-fb",
+        "school-2-fb",
+    }
+    assert rows["school-3-fb"].school == "Renamed School"
