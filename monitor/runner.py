@@ -22,7 +22,6 @@ from monitor.connect import open_connectors
 from monitor.context import App
 from monitor.cycle import CycleResult, run_cycle
 from monitor.health import check_health
-from monitor.logo import open_enricher
 from monitor.registry import Account
 
 logger = logging.getLogger(__name__)
@@ -75,6 +74,9 @@ async def assembled_cycle(
 
     def specs(account: Account) -> Sequence[CheckSpec]:
         return checks_for(account.platform, attesters.get(account.id))
+
+    # Imported here: OpenCV takes a noticeable share of every `socmon` command's start-up.
+    from monitor.logo import open_enricher
 
     async with open_enricher(app.settings) as enrich:  # the district logo in banners, pictures
         result = await run_cycle(

@@ -74,7 +74,7 @@ def serve(
     """Serve the lapse history web page (127.0.0.1:8080 by default, or a unix socket)."""
     import uvicorn
 
-    from monitor.web import create_app
+    from monitor.web.app import create_app
 
     settings = open_settings(config)
     secret = web_secret(settings)  # before anything starts: a missing key is a config error

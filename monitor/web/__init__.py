@@ -1,5 +1,5 @@
-"""The lapse history web page for communications staff and account managers."""
+"""The lapse history web page for communications staff and account managers.
 
-from monitor.web.app import create_app
-
-__all__ = ["create_app"]
+`create_app` lives in monitor.web.app; importing this package does not load FastAPI,
+so commands that only need monitor.web.auth (socmon users) start quickly.
+"""
