@@ -11,7 +11,8 @@ from connectors.facebook import FacebookConnector
 from connectors.http import RetryPolicy, build_client
 from connectors.instagram import InstagramConnector
 from connectors.x import MAX_RESET_WAIT, XConnector
-from connectors.youtube import DailyQuota, YouTubeConnector
+from connectors.youtube import YouTubeConnector
+from connectors.youtube_quota import DailyQuota
 from monitor.context import utcnow
 from monitor.errors import Problem, UserError
 from monitor.secrets import SecretMissing, resolve_secret

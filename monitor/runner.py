@@ -76,7 +76,7 @@ async def assembled_cycle(
         return checks_for(account.platform, attesters.get(account.id))
 
     # Imported here: OpenCV takes a noticeable share of every `socmon` command's start-up.
-    from monitor.logo import open_enricher
+    from monitor.logo_enricher import open_enricher
 
     async with open_enricher(app.settings) as enrich:  # the district logo in banners, pictures
         result = await run_cycle(

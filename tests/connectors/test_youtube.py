@@ -15,7 +15,8 @@ import respx
 
 from connectors.base import AuthFailed, Fact, NotFound, RateLimited, Unavailable
 from connectors.http import RetryPolicy
-from connectors.youtube import NO_OAUTH, DailyQuota, YouTubeConnector, until_pacific_midnight
+from connectors.youtube import NO_OAUTH, YouTubeConnector
+from connectors.youtube_quota import DailyQuota, until_pacific_midnight
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "youtube"
 BASE = "https://yt.test"

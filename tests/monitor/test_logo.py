@@ -16,7 +16,8 @@ from checks.base import CheckOptions, Status
 from connectors.base import AccountSnapshot, Fact
 from connectors.images import Image, decode_image
 from monitor.errors import UserError
-from monitor.logo import LogoDetector, make_enricher, open_enricher
+from monitor.logo import LogoDetector
+from monitor.logo_enricher import make_enricher, open_enricher
 from monitor.registry import Account
 from monitor.settings import District, Settings
 from sandbox.images import DECOYS, district_logo, jpeg, paste, photo_background, shift_colours
