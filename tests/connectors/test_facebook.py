@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 import respx
+from recorded import NOW, Recorder, recorded
 
 from connectors.base import (
     AuthFailed,
@@ -25,37 +25,13 @@ from connectors.base import (
 from connectors.facebook import FacebookConnector, classify_graph_error, page_fields, parse_time
 from connectors.http import RetryPolicy
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "facebook"
+fixture, reply = recorded("facebook")
 BASE = "https://graph.test"
 ROOT = f"{BASE}/v26.0"
 SYSTEM_TOKEN = "EAAGfakeSYSTEMtokenxxxxxxxxxxxxxxxxxxxxxx"
 TOKEN_111 = "EAAGfakePAGEtoken111xxxxxxxxxxxxxxxxxxxx"
 TOKEN_222 = "EAAGfakePAGEtoken222xxxxxxxxxxxxxxxxxxxx"
 ALL_TOKENS = (SYSTEM_TOKEN, TOKEN_111, TOKEN_222)
-NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text())
-
-
-def reply(name: str, status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, json=fixture(name), headers=headers)
-
-
-class Recorder:
-    """Injected sleep and clock: records each delay and moves the clock on by it."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-        self.now = NOW
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        self.now += timedelta(seconds=seconds)
-
-    def clock(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -3,45 +3,24 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 import respx
+from recorded import NOW, Recorder, recorded
 
 from connectors.base import AuthFailed, Fact, NotFound, Unavailable
 from connectors.http import RetryPolicy
 from connectors.instagram import InstagramConnector, account_fields
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "instagram"
+fixture = recorded("instagram")[0]
 BASE = "https://graph.test"
 ROOT = f"{BASE}/v26.0"
 IG = "17841400000000501"
 TOKEN = "EAAGfakeSYSTEMtokenxxxxxxxxxxxxxxxxxxxxxx"
-NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text())
-
-
-class Recorder:
-    """Injected sleep and clock: records each delay and moves the clock on by it."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-        self.now = NOW
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        self.now += timedelta(seconds=seconds)
-
-    def clock(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

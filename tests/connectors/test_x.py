@@ -3,49 +3,24 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 import respx
+from recorded import NOW, Recorder, recorded
 
 from connectors.base import AuthFailed, Fact, NotFound, RateLimited, Unavailable
 from connectors.http import RetryPolicy
 from connectors.x import XConnector, snowflake_time
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "x"
+fixture, reply = recorded("x")
 BASE = "https://api.x.test"
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAfakeXbearerTOKENxxxxxxxxxxxxxxxxxxxxxxxxxx"
 USER_ID = "1500000000000000501"
 NEW_POST = "2123691564856246272"
-NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text())
-
-
-def reply(name: str, status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, json=fixture(name), headers=headers)
-
-
-class Recorder:
-    """Injected sleep and clock: records each delay and moves the clock on by it."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-        self.now = NOW
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        self.now += timedelta(seconds=seconds)
-
-    def clock(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

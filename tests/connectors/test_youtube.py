@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,13 +11,14 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from recorded import NOW, Recorder, recorded
 
 from connectors.base import AuthFailed, Fact, NotFound, RateLimited, Unavailable
 from connectors.http import RetryPolicy
 from connectors.youtube import NO_OAUTH, YouTubeConnector
 from connectors.youtube_quota import DailyQuota, until_pacific_midnight
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "youtube"
+fixture = recorded("youtube")[0]
 BASE = "https://yt.test"
 API = f"{BASE}/youtube/v3"
 CHANNEL = "UClincolnelementarypw01"
@@ -29,30 +29,10 @@ OAUTH = {
     "refresh_token": "1//0fakeREFRESHtokenxxxxxxxxxxxxxxxx",
 }
 ACCESS = "ya29.a0AfH6SMfakeACCESStokenxxxxxxxxxxxxxxxxxxxx"
-NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)  # 23:00 the day before, Pacific time
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text())
 
 
 def reply(name: str, status: int = 200) -> httpx.Response:
     return httpx.Response(status, json=fixture(name))
-
-
-class Recorder:
-    """Injected sleep and clock: records each delay and moves the clock on by it."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-        self.now = NOW
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        self.now += timedelta(seconds=seconds)
-
-    def clock(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
