@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,17 +48,6 @@ def graph() -> Iterator[respx.MockRouter]:
         router.get(f"{ROOT}/222", name="page222").mock(return_value=reply("page_no_comments.json"))
         router.get(f"{ROOT}/222/roles", name="roles222").mock(return_value=reply("roles.json"))
         yield router
-
-
-@pytest.fixture
-def sleep() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as http:
-        yield http
 
 
 def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> FacebookConnector:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,17 +30,6 @@ def graph() -> Iterator[respx.MockRouter]:
             return_value=httpx.Response(200, json=fixture("account_full.json"))
         )
         yield router
-
-
-@pytest.fixture
-def sleep() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as http:
-        yield http
 
 
 def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> InstagramConnector:

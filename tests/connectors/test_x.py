@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,17 +36,6 @@ def api() -> Iterator[respx.MockRouter]:
             return_value=reply("search_answered.json")
         )
         yield router
-
-
-@pytest.fixture
-def sleep() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as http:
-        yield http
 
 
 def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> XConnector:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,17 +48,6 @@ def api() -> Iterator[respx.MockRouter]:
         router.get(f"{API}/commentThreads", name="threads").mock(side_effect=threads)
         router.post(f"{BASE}/oauth2/v4/token", name="token").mock(return_value=reply("token.json"))
         yield router
-
-
-@pytest.fixture
-def sleep() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as http:
-        yield http
 
 
 def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> YouTubeConnector:
