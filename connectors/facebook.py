@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -170,7 +170,7 @@ class FacebookConnector:
         max_pages_of_results: int = 5,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime],
         throttle: Throttle | None = None,
         throttle_at_percent: float = 90.0,
         max_throttle_delay: float = 60.0,

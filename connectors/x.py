@@ -155,7 +155,7 @@ class XConnector:
         max_pages_of_results: int = 3,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime],
         max_reset_wait: float = MAX_RESET_WAIT,
     ) -> None:
         self._client = client

@@ -198,7 +198,7 @@ class YouTubeConnector:
         daily_quota: int = 10_000,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime],
     ) -> None:
         self._client = client
         self._base = base_url.rstrip("/")

@@ -13,7 +13,7 @@ from connectors.instagram import InstagramConnector
 from connectors.x import MAX_RESET_WAIT, XConnector
 from connectors.youtube import YouTubeConnector
 from connectors.youtube_quota import DailyQuota
-from monitor.context import utcnow
+from monitor.context import Clock
 from monitor.errors import Problem, UserError
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Platform, Settings
@@ -31,7 +31,11 @@ def _secret(
 
 
 def _facebook(
-    settings: Settings, cfg: Platform, env: Mapping[str, str] | None, client: object
+    settings: Settings,
+    cfg: Platform,
+    env: Mapping[str, str] | None,
+    client: object,
+    clock: Clock,
 ) -> Connector:
     return FacebookConnector(
         client,  # type: ignore[arg-type]
@@ -42,11 +46,16 @@ def _facebook(
         max_posts=cfg.max_posts,
         max_comments=cfg.max_comments,
         retry=RetryPolicy(max_retries=cfg.max_retries),
+        clock=clock,
     )
 
 
 def _instagram(
-    settings: Settings, cfg: Platform, env: Mapping[str, str] | None, client: object
+    settings: Settings,
+    cfg: Platform,
+    env: Mapping[str, str] | None,
+    client: object,
+    clock: Clock,
 ) -> Connector:
     return InstagramConnector(
         client,  # type: ignore[arg-type]
@@ -56,11 +65,16 @@ def _instagram(
         max_posts=cfg.max_posts,
         max_comments=cfg.max_comments,
         retry=RetryPolicy(max_retries=cfg.max_retries),
+        clock=clock,
     )
 
 
 def _x(
-    settings: Settings, cfg: Platform, env: Mapping[str, str] | None, client: object
+    settings: Settings,
+    cfg: Platform,
+    env: Mapping[str, str] | None,
+    client: object,
+    clock: Clock,
 ) -> Connector:
     return XConnector(
         client,  # type: ignore[arg-type]
@@ -69,11 +83,16 @@ def _x(
         max_posts=cfg.max_posts,
         max_comments=cfg.max_comments,
         retry=RetryPolicy(max_retries=cfg.max_retries, retry_after_cap=MAX_RESET_WAIT),
+        clock=clock,
     )
 
 
 def _youtube(
-    settings: Settings, cfg: Platform, env: Mapping[str, str] | None, client: object
+    settings: Settings,
+    cfg: Platform,
+    env: Mapping[str, str] | None,
+    client: object,
+    clock: Clock,
 ) -> Connector:
     key = _secret(settings, "youtube", "token_secret", cfg.token_secret, env)
     oauth = None
@@ -100,8 +119,9 @@ def _youtube(
         oauth=oauth,
         max_posts=cfg.max_posts,
         max_comments=cfg.max_comments,
-        quota=DailyQuota(cfg.daily_quota, utcnow, path),
+        quota=DailyQuota(cfg.daily_quota, clock, path),
         retry=RetryPolicy(max_retries=cfg.max_retries),
+        clock=clock,
     )
 
 
@@ -110,9 +130,12 @@ BUILDERS = {"facebook": _facebook, "instagram": _instagram, "x": _x, "youtube": 
 
 @asynccontextmanager
 async def open_connectors(
-    settings: Settings, env: Mapping[str, str] | None = None
+    settings: Settings, clock: Clock, env: Mapping[str, str] | None = None
 ) -> AsyncIterator[dict[str, Connector]]:
-    """One httpx client per platform, closed on exit; a missing secret is a user error."""
+    """One httpx client per platform, closed on exit; a missing secret is a user error.
+
+    `clock` is the App's: every snapshot, quota day and rate-limit reset reads it.
+    """
     problems: list[Problem] = []
     async with AsyncExitStack() as stack:
         connectors: dict[str, Connector] = {}
@@ -124,7 +147,7 @@ async def open_connectors(
                 build_client(cfg.timeout_seconds, max_connections=cfg.concurrency)
             )
             try:
-                connectors[platform] = builder(settings, cfg, env, client)
+                connectors[platform] = builder(settings, cfg, env, client, clock)
             except UserError as exc:
                 problems.extend(exc.problems)
         if problems:

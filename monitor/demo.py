@@ -98,15 +98,15 @@ def seed_attestations(app: App) -> None:
 
 def run_demo(state_dir: Path, *, out: TextIO) -> int:
     state_dir = prepare_state(state_dir)
-    now = utcnow()
-    with SandboxServer(demo_world(now)) as sandbox:
+    clock = utcnow  # the demo's one clock: the sandbox's world and the App read the same
+    with SandboxServer(demo_world(clock(), clock)) as sandbox:
         settings = demo_settings(state_dir, sandbox.base_url)
         from monitor.registry import load_registry
 
         accounts = load_registry(settings.registry, settings.district.email_domains)
         engine = make_engine(settings.db_url, source=str(settings.source))
         upgrade(engine)
-        app = App(settings, engine, session_factory(engine), accounts)
+        app = App(settings, engine, session_factory(engine), accounts, clock)
         out.write(
             f"socmon demo: {len(accounts)} accounts of {settings.district.name}, sandbox at {sandbox.base_url}\n"
         )

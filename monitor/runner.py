@@ -105,7 +105,7 @@ async def run_check_cycle(
     env: Mapping[str, str] | None = None,
 ) -> CycleResult:
     """Open the connectors (secrets from `env`, default the process environment) and run a cycle."""
-    async with open_connectors(app.settings, env) as connectors:
+    async with open_connectors(app.settings, app.clock, env) as connectors:
         return await assembled_cycle(
             app, connectors, accounts=accounts, progress=progress, stop=stop, env=env
         )

@@ -69,8 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def world_from(args: argparse.Namespace) -> World:
     """The world the flags describe."""
-    now = args.now or datetime.now(UTC)
-    world = World.synthetic(args.pages, now) if args.pages else demo_world(now)
+    # This process's entry point: the one place the stand-alone sandbox reads the wall clock.
+    live = args.now is None
+    now = datetime.now(UTC) if live else args.now
+    clock = (lambda: datetime.now(UTC)) if live else None
+    world = World.synthetic(args.pages, now) if args.pages else demo_world(now, clock)
     world.latency_ms = args.latency_ms
     world.usage_percent = args.usage_percent
     world.fail_next.extend(args.fail_next)

@@ -9,6 +9,7 @@ runs. config/accounts.example.yaml is the registry that matches these pages.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -154,15 +155,19 @@ def page_token(page_id: str) -> str:
     return "EAAD" + digest("cmsd82-demo-page-token", page_id)[:48]
 
 
-def demo_world(now: datetime) -> World:
-    """The demo district's pages, with one planted problem in most of them."""
+def demo_world(now: datetime, clock: Callable[[], datetime] | None = None) -> World:
+    """The demo district's pages, with one planted problem in most of them.
+
+    `clock` is the imitation's "now" (X's search window, rate-limit resets); by default the
+    world stands still at `now`, as a test's injected clock does.
+    """
     world = World(system_token=SYSTEM_TOKEN, business_id=BUSINESS_ID)
     for school in SCHOOLS:
         page = world.add(_clean_page(school, now))
         _plant(school, page, now)
         if school.problem == "roles_forbidden":
             world.roles_forbidden.add(page.id)
-    world.social = demo_social(now)
+    world.social = demo_social(now, clock or (lambda: now))
     return world
 
 
@@ -260,11 +265,9 @@ def _plant(s: School, page: Page, now: datetime) -> None:
         page.is_published = False
 
 
-def demo_social(now: datetime) -> SocialWorld:
+def demo_social(now: datetime, clock: Callable[[], datetime]) -> SocialWorld:
     """The district's Instagram, X and YouTube accounts (see SOCIAL_PLANTED)."""
-    started = datetime.now(now.tzinfo)
-    # The imitation's clock runs from the demo's `now`, so X's 7-day search window matches.
-    social = SocialWorld(clock=lambda: now + (datetime.now(now.tzinfo) - started))
+    social = SocialWorld(clock=clock)
     for n, (slug, school, bio, comments_on) in enumerate(
         [
             ("hillcrest", "Hillcrest Elementary", f"Hillcrest Elementary news. {DISTRICT}.", True),

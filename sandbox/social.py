@@ -12,7 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +144,6 @@ class YtChannel:
     threads: list[YtComment] = field(default_factory=list)
 
 
-def _real_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class SocialWorld:
     """Everything the Instagram, X and YouTube imitations serve, plus the knobs tests turn."""
@@ -166,8 +162,8 @@ class SocialWorld:
     # Requests left in the current window per X endpoint family, and when it resets.
     x_remaining: dict[str, int] = field(default_factory=lambda: dict(X_LIMITS))
     x_reset_at: int = 0
-    # The clock the 7-day search window and X's reset times use.
-    clock: Callable[[], datetime] = _real_now
+    # The clock the 7-day search window and X's reset times use: the demo's or the test's.
+    clock: Callable[[], datetime] = field(kw_only=True)
     calls: Counter[str] = field(default_factory=Counter)
     errors: int = 0
 

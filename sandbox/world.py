@@ -92,6 +92,11 @@ class Page:
 Fault = tuple[int, int | None]  # (HTTP status, Graph error code or None)
 
 
+def _no_clock() -> datetime:
+    """A world built without social accounts has no clock: nothing should ask it the time."""
+    raise RuntimeError("this sandbox world has no clock: build it with demo_world(now, clock)")
+
+
 @dataclass
 class World:
     """Everything the sandbox serves, plus the knobs tests turn."""
@@ -111,7 +116,7 @@ class World:
     calls: Counter[str] = field(default_factory=Counter)
     errors: int = 0
     # Instagram, X and YouTube data (sandbox.social), served beside the Graph pages.
-    social: SocialWorld = field(default_factory=SocialWorld)
+    social: SocialWorld = field(default_factory=lambda: SocialWorld(clock=_no_clock))
     # Synthetic worlds: ids in listing order and a builder for pages not yet materialised.
     _order: list[str] | None = None
     _build: Callable[[str], Page | None] | None = None

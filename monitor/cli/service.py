@@ -57,7 +57,7 @@ def run(config: ConfigOpt = None) -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     app = open_app(config)
     # Missing platform secrets are config mistakes: exit 2 now, not at the first cycle.
-    asyncio.run(_probe_connectors(app.settings))
+    asyncio.run(_probe_connectors(app))
     logfmt.protect(secret_values(app.settings))
     metrics = Metrics()
     metrics.refresh(app.sessions)
@@ -84,8 +84,8 @@ def run(config: ConfigOpt = None) -> None:
     raise typer.Exit(code)
 
 
-async def _probe_connectors(settings: Settings) -> None:
-    async with open_connectors(settings):
+async def _probe_connectors(app: App) -> None:
+    async with open_connectors(app.settings, app.clock):
         pass
 
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from monitor.context import open_app, open_settings, utcnow
+from monitor.context import open_app, open_settings
 from monitor.errors import UserError
 from monitor.registry import valid_email
 from monitor.secrets import SecretMissing, resolve_secret
@@ -81,7 +81,7 @@ def serve(
     app = open_app(config, writer=False)
     writer = make_engine(settings.db_url, source=str(settings.source), writer=True)
     web = create_app(
-        app.settings, app.sessions, utcnow, secret, writer_sessions=session_factory(writer)
+        app.settings, app.sessions, app.clock, secret, writer_sessions=session_factory(writer)
     )
     sock = inherited_socket()
     uds = unix_socket or settings.web.unix_socket

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,18 @@ from sandbox.server import SandboxServer
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(demo_world(T0)) as server:
+        yield server
+
+
+@pytest.fixture
+def live_sandbox() -> Iterator[SandboxServer]:
+    """The demo world as of the wall clock, for `socmon` run as a separate process.
+
+    That process reads the real clock (shifted with this one under faketime), so its world
+    must be built at the same moment, never at a fixed date.
+    """
+    now = datetime.now(UTC)
+    with SandboxServer(demo_world(now, lambda: datetime.now(UTC))) as server:
         yield server
 
 
@@ -85,9 +98,9 @@ def socmon(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 
 def test_socmon_check_refuses_a_database_that_was_never_upgraded(
-    sandbox: SandboxServer, tmp_path: Path
+    live_sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    config = _config(tmp_path, sandbox.base_url)
+    config = _config(tmp_path, live_sandbox.base_url)
     done = socmon("check", "--config", str(config))
     assert done.returncode == 2
     assert "run 'socmon db upgrade'" in done.stderr
@@ -95,9 +108,9 @@ def test_socmon_check_refuses_a_database_that_was_never_upgraded(
 
 
 def test_socmon_check_exits_1_with_lapses_and_reports_what_to_fix(
-    sandbox: SandboxServer, tmp_path: Path
+    live_sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    config = _config(tmp_path, sandbox.base_url)
+    config = _config(tmp_path, live_sandbox.base_url)
     assert socmon("db", "upgrade", "--config", str(config)).returncode == 0
 
     done = socmon("check", "--config", str(config))
@@ -110,9 +123,9 @@ def test_socmon_check_exits_1_with_lapses_and_reports_what_to_fix(
 
 
 def test_socmon_check_exits_0_for_a_clean_account_and_reports_json(
-    sandbox: SandboxServer, tmp_path: Path
+    live_sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    config = _config(tmp_path, sandbox.base_url)
+    config = _config(tmp_path, live_sandbox.base_url)
     socmon("db", "upgrade", "--config", str(config))
     clean = next(a for a, checks in DEMO_EXPECTED.items() if not checks and a not in DEMO_UNKNOWN)
 
@@ -124,9 +137,9 @@ def test_socmon_check_exits_0_for_a_clean_account_and_reports_json(
 
 
 def test_socmon_check_names_an_unknown_account_and_exits_2(
-    sandbox: SandboxServer, tmp_path: Path
+    live_sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    config = _config(tmp_path, sandbox.base_url)
+    config = _config(tmp_path, live_sandbox.base_url)
     socmon("db", "upgrade", "--config", str(config))
     done = socmon("check", "--config", str(config), "--account", "no-such-page")
     assert done.returncode == 2
@@ -135,9 +148,9 @@ def test_socmon_check_names_an_unknown_account_and_exits_2(
 
 
 def test_socmon_check_without_the_token_names_the_secret_and_exits_2(
-    sandbox: SandboxServer, tmp_path: Path
+    live_sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    config = _config(tmp_path, sandbox.base_url)
+    config = _config(tmp_path, live_sandbox.base_url)
     socmon("db", "upgrade", "--config", str(config))
     env = {k: "" for k in DEMO_SECRETS}
     done = socmon("check", "--config", str(config), env=env)

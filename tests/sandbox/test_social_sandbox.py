@@ -192,7 +192,9 @@ def run(coro: Any) -> Any:
 async def _fetch_all(base_url: str) -> dict[str, Any]:
     retry = RetryPolicy(max_retries=0)
     async with httpx.AsyncClient() as http:
-        ig = InstagramConnector(http, base_url=base_url, system_token=SYSTEM_TOKEN, retry=retry)
+        ig = InstagramConnector(
+            http, base_url=base_url, system_token=SYSTEM_TOKEN, retry=retry, clock=lambda: NOW
+        )
         x = XConnector(
             http, base_url=base_url, bearer_token=X_TOKEN, retry=retry, clock=lambda: NOW
         )
