@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.registry import Account, load_registry
+from monitor.errors import UserError
+from monitor.registry import Account, load_configured_registry
 from monitor.settings import Settings, find_config, load_settings
 from monitor.store.db import make_engine, session_factory
 from monitor.store.migrate import ensure_current
@@ -35,11 +37,27 @@ class App:
 
     def reload_registry(self) -> None:
         """Re-read the registry (SIGHUP); on a bad file the old registry stays in force."""
-        self.accounts = load_registry(self.settings.registry, self.settings.district.email_domains)
+        self.accounts = load_configured_registry(self.settings)
 
 
 def open_settings(config: Path | None) -> Settings:
     return load_settings(find_config(config))
+
+
+def require_database(settings: Settings) -> None:
+    """A SQLite database must exist before a command other than `db upgrade` opens it:
+    opening would create an empty file (and its folder) only to refuse it as empty."""
+    url = make_url(settings.db_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database or "")
+    if not path.is_file():
+        key = "database_url" if settings.database_url else "state_dir"
+        raise UserError.one(
+            str(settings.source),
+            key,
+            f"no database at {path}: run 'socmon db upgrade' first (nothing was created)",
+        )
 
 
 def open_app(
@@ -51,7 +69,9 @@ def open_app(
 ) -> App:
     """Load config and registry (exit 2 on mistakes), open the database, check its revision."""
     settings = open_settings(config)
-    accounts = load_registry(settings.registry, settings.district.email_domains)
+    accounts = load_configured_registry(settings)
+    if check_db:
+        require_database(settings)
     engine = make_engine(settings.db_url, source=str(settings.source), writer=writer)
     if check_db:
         ensure_current(engine)

@@ -6,18 +6,19 @@ and an existing registry is never overwritten without --force.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from monitor.errors import Problem, UserError
+from monitor.csv_io import read_rows, write_csv
+from monitor.errors import UserError
+from monitor.inputs import DATA_MAX_BYTES, read_text
+from monitor.outputs import write_atomically
 from monitor.registry import Account, validate_accounts
+
+__all__ = ["COLUMNS", "read_csv", "to_csv", "to_yaml", "write_atomically"]
 
 PRINCIPAL_COLUMNS = ("principal", "assistant_principal")
 SIMPLE = ("id", "platform", "platform_id", "school", "kind", "audience", "website", "approval")
@@ -29,47 +30,32 @@ COLUMNS = (
 REQUIRED = ("id", "platform", "platform_id", "school", "managers")
 
 
-def read_csv(path: Path, email_domains: Sequence[str]) -> list[Account]:
+def read_csv(
+    path: Path, email_domains: Sequence[str], *, max_bytes: int = DATA_MAX_BYTES
+) -> list[Account]:
     """Parse and validate the CSV; raise UserError with one problem per mistake."""
     src = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # spreadsheets often add a BOM
-    except FileNotFoundError:
-        raise UserError.one(src, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError.one(src, "", f"cannot read CSV (save it as UTF-8): {exc}") from None
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        problems = [
-            Problem(src, "line 1", f"unknown column {h!r}") for h in header if h not in COLUMNS
-        ]
-        problems += [
-            Problem(src, "line 1", f"required column {c!r} is missing")
-            for c in REQUIRED
-            if c not in header
-        ]
-        if problems:
-            raise UserError(problems)
-        rows: list[dict[str, Any]] = []
-        lines: list[int] = []
-        for row in reader:
-            if None in row:
-                raise UserError.one(src, f"line {reader.line_num}", "more cells than columns")
-            clean = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-            if not any(clean.values()):
-                continue  # blank spreadsheet row
-            rows.append(_to_account(clean))
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise UserError.one(src, "", f"not valid CSV: {exc}") from None
+    text = read_text(path, what="CSV", max_bytes=max_bytes)
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    for row in read_rows(text, src, columns=COLUMNS, required=REQUIRED):
+        rows.append(_to_account(row.cells))
+        lines.append(row.line)
     if not rows:
         raise UserError.one(src, "", "no accounts in the file")
 
-    def line_of(index: int, _key: str | None = None) -> int:
-        return lines[index] if index < len(lines) else 0
+    def place(index: int, loc: tuple[str | int, ...]) -> str:
+        return f"line {lines[index]} ({_column(loc)})" if loc else f"line {lines[index]}"
 
-    return validate_accounts(src, rows, email_domains, line_of)
+    return validate_accounts(src, rows, email_domains, place)
+
+
+def _column(loc: tuple[str | int, ...]) -> str:
+    """The CSV column a registry key came from: principals[1].email -> assistant_principal_email."""
+    if loc[0] == "principals" and len(loc) >= 3 and isinstance(loc[1], int):
+        prefix = PRINCIPAL_COLUMNS[loc[1]] if loc[1] < len(PRINCIPAL_COLUMNS) else "principal"
+        return f"{prefix}_{loc[2]}"
+    return str(loc[0])
 
 
 def _to_account(row: dict[str, str]) -> dict[str, Any]:
@@ -96,28 +82,13 @@ def to_yaml(accounts: Sequence[Account]) -> str:
     return header + yaml.safe_dump({"accounts": items}, sort_keys=False, allow_unicode=True)
 
 
-def write_atomically(path: Path, text: str, *, force: bool) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a registry."""
-    if path.exists() and not force:
-        raise UserError.one(str(path), "", "already exists; use --force to replace it")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise UserError.one(str(path), "", f"cannot write: {exc.strerror}") from None
-
-
 def to_csv(accounts: Sequence[Account]) -> str:
     """The registry as a spreadsheet, in the same columns `import` reads (a round trip)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    rows = []
     for a in accounts:
         row = {k: str(getattr(a, k)) for k in SIMPLE}
         row["managers"] = "; ".join(a.managers)
         for prefix, person in zip(PRINCIPAL_COLUMNS, a.principals, strict=False):
             row.update({f"{prefix}_{f}": getattr(person, f) for f in ("name", "user_id", "email")})
-        writer.writerow([row.get(c, "") for c in COLUMNS])
-    return out.getvalue()
+        rows.append([row.get(c, "") for c in COLUMNS])
+    return write_csv(COLUMNS, rows)

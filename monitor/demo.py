@@ -101,9 +101,9 @@ def run_demo(state_dir: Path, *, out: TextIO) -> int:
     clock = utcnow  # the demo's one clock: the sandbox's world and the App read the same
     with SandboxServer(demo_world(clock(), clock)) as sandbox:
         settings = demo_settings(state_dir, sandbox.base_url)
-        from monitor.registry import load_registry
+        from monitor.registry import load_configured_registry
 
-        accounts = load_registry(settings.registry, settings.district.email_domains)
+        accounts = load_configured_registry(settings)
         engine = make_engine(settings.db_url, source=str(settings.source))
         upgrade(engine)
         app = App(settings, engine, session_factory(engine), accounts, clock)

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# C0 and C1 control characters and DEL: never printed raw (a terminal runs escape codes).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A message quotes at most this much of what the user wrote.
+MAX_MESSAGE = 300
+
+
+def escape_controls(text: str) -> str:
+    """`text` with control characters shown as \\xNN, so it stays one printable line."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +27,8 @@ class Problem:
 
     def __str__(self) -> str:
         place = f"{self.source}:{self.where}" if self.where else self.source
-        return f"{place}: {self.what}"
+        what = self.what if len(self.what) <= MAX_MESSAGE else self.what[:MAX_MESSAGE] + "…"
+        return escape_controls(f"{place}: {what}")
 
 
 class UserError(Exception):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -11,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from monitor.csv_io import FORMULA_START, safe_cell, write_csv
 from monitor.store.models import OPEN_STATES, AccountRow, Lapse
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FORMULA_START", "LAPSE_COLUMNS", "LapseRow", "lapse_query", "lapse_rows", "safe_cell"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,20 +85,14 @@ def _platform_of(pseudo_account_id: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def safe_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (page text comes from strangers)."""
-    text = "" if value is None else value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def to_csv(rows: Iterable[object], columns: Sequence[str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
+    """Rows (dataclasses or mappings) as CSV in these columns, formula cells neutralised."""
+
+    def cells(row: object) -> list[object]:
         data = asdict(row) if hasattr(row, "__dataclass_fields__") else dict(row)  # type: ignore[call-overload]
-        writer.writerow([safe_cell(data[c]) for c in columns])
-    return out.getvalue()
+        return [data[c] for c in columns]
+
+    return write_csv(columns, (cells(r) for r in rows))
 
 
 LAPSE_COLUMNS = tuple(LapseRow.__dataclass_fields__)

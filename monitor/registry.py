@@ -2,47 +2,45 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from checks.base import AccountView, Principal
 from monitor.errors import Problem, UserError
+from monitor.fieldtypes import (
+    Email,
+    Ident,
+    Name,
+    OptionalEmail,
+    OptionalHttpUrl,
+    Text,
+    in_domains,
+    valid_email,
+)
+from monitor.inputs import DATA_MAX_BYTES, MB, read_text
 from monitor.registry_yaml import RegistryShapeError, read_accounts
 
-EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+if TYPE_CHECKING:
+    from monitor.settings import Settings
+
+__all__ = ["Account", "in_domains", "load_registry", "valid_email", "validate_accounts"]
+
 PLATFORMS = ("facebook", "facebook_group", "instagram", "x", "youtube")
 RESERVED_PREFIXES = ("credential-", "unregistered-")
-
-
-def valid_email(value: str) -> str:
-    value = value.strip()
-    if not EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an email address")
-    return value.lower()
-
-
-def in_domains(email: str, domains: Iterable[str]) -> bool:
-    """True when the address is in a district domain or one of its subdomains."""
-    host = email.rsplit("@", 1)[-1].lower()
-    return any(host == d or host.endswith("." + d) for d in domains)
+# `place(index, loc)`: where an account's problem is, e.g. "line 12 (accounts[3].school)".
+Place = Callable[[int, tuple[str | int, ...]], str]
 
 
 class PrincipalEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1)
-    user_id: str = ""
-    email: str = ""
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        return valid_email(value) if value else value
+    name: Name
+    user_id: Ident = ""
+    email: OptionalEmail = ""
 
 
 class Account(BaseModel):
@@ -50,17 +48,17 @@ class Account(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
+    id: str = Field(max_length=80, pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
     platform: Literal["facebook", "facebook_group", "instagram", "x", "youtube"]
-    platform_id: str = Field(min_length=1, max_length=200)
-    school: str = Field(min_length=1)
+    platform_id: Annotated[Ident, Field(min_length=1)]
+    school: Name
     kind: Literal["school", "class", "department", "club", "group"] = "school"
     audience: Literal["public", "private"] = "public"
-    managers: tuple[str, ...] = Field(min_length=1)
-    principals: tuple[PrincipalEntry, ...] = ()
-    website: str = ""
-    approval: str = ""
-    credential: str = ""
+    managers: tuple[Email, ...] = Field(min_length=1, max_length=50)
+    principals: tuple[PrincipalEntry, ...] = Field((), max_length=10)
+    website: OptionalHttpUrl = ""
+    approval: Text = ""
+    credential: str = Field("", max_length=100, pattern=r"^$|^[A-Z][A-Z0-9_]*$")
 
     @field_validator("id")
     @classmethod
@@ -75,18 +73,6 @@ class Account(BaseModel):
     def _id_as_text(cls, value: Any) -> Any:
         # YAML reads 100000000000001 as an int; ids are opaque strings.
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-    @field_validator("managers")
-    @classmethod
-    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(valid_email(v) for v in value)
-
-    @field_validator("website")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value
 
     def view(self) -> AccountView:
         """The part of the account that checks read."""
@@ -103,78 +89,123 @@ class Account(BaseModel):
         )
 
 
-def load_registry(path: Path, email_domains: Sequence[str]) -> list[Account]:
+def load_configured_registry(settings: Settings) -> list[Account]:
+    """The registry the config names, with its size limit; open errors name the key."""
+    return load_registry(
+        settings.registry,
+        settings.district.email_domains,
+        max_bytes=settings.registry_max_mb * MB,
+        named_by=(str(settings.source), "registry"),
+    )
+
+
+def load_registry(
+    path: Path,
+    email_domains: Sequence[str],
+    *,
+    max_bytes: int = DATA_MAX_BYTES,
+    named_by: tuple[str, str] | None = None,
+) -> list[Account]:
     """Read and validate the registry; every problem names the file and line."""
     src = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError.one(src, "", "registry file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError.one(src, "", f"cannot read registry: {exc}") from None
+    text = read_text(path, what="registry", max_bytes=max_bytes, named_by=named_by)
     try:
         items, line_of = read_accounts(text)
-        return validate_accounts(src, items, email_domains, line_of)
+
+        def place(index: int, loc: tuple[str | int, ...]) -> str:
+            line = line_of(index, loc)
+            label = f"accounts[{index}]" + "".join(
+                f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc
+            )
+            return f"line {line} ({label})" if line else label
+
+        accounts = validate_accounts(src, items, email_domains, place)
+    except yaml.MarkedYAMLError as exc:
+        raise UserError.one(src, *_yaml_place(exc)) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise UserError.one(src, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise UserError.one(src, "", f"not valid YAML: {exc}") from None
     except RegistryShapeError as exc:
         raise UserError.one(src, exc.where, str(exc)) from None
+    if not accounts:
+        raise UserError.one(src, "accounts", "lists no accounts (an empty registry checks nothing)")
+    return accounts
+
+
+def _yaml_place(exc: yaml.MarkedYAMLError) -> tuple[str, str]:
+    """The line where the broken construct starts (libyaml notices it lines later)."""
+    problem, context = exc.problem_mark, exc.context_mark
+    what = f"not valid YAML: {exc.problem or exc.context or 'syntax error'}"
+    if problem is None:
+        return "", what
+    found = f"line {problem.line + 1}:{problem.column + 1}"
+    if context is not None and context.line < problem.line:
+        return f"line {context.line + 1}:{context.column + 1}", (
+            f"{what} ({exc.context}; noticed at {found})"
+        )
+    return found, what
 
 
 def validate_accounts(
     src: str,
     items: Iterable[Any],
     email_domains: Sequence[str],
-    line_of: Any,
+    place: Place,
 ) -> list[Account]:
-    """Validate raw account mappings; `line_of(index, key)` gives the line for messages."""
+    """Validate raw account mappings; `place(index, loc)` says where, for messages."""
     problems: list[Problem] = []
     accounts: list[Account] = []
     seen_ids: dict[str, int] = {}
     seen_targets: dict[tuple[str, str], int] = {}
 
-    def where(index: int, key: str | None = None) -> str:
-        line = line_of(index, key)
-        label = f"line {line}" if line else f"accounts[{index}]"
-        return f"{label} ({key})" if key else label
-
     for index, raw in enumerate(items):
         if not isinstance(raw, dict):
-            problems.append(Problem(src, where(index), "an account must be a mapping of keys"))
+            problems.append(Problem(src, place(index, ()), "an account must be a mapping of keys"))
             continue
         try:
             account = Account.model_validate(raw)
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
-                key = str(err["loc"][0]) if err["loc"] else None
                 msg = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(
                     err["type"], err["msg"].removeprefix("Value error, ")
                 )
-                problems.append(Problem(src, where(index, key), msg))
+                problems.append(Problem(src, place(index, tuple(err["loc"])), msg))
             continue
         if account.id in seen_ids:
             problems.append(
-                Problem(src, where(index, "id"), f"duplicate account id {account.id!r}")
+                Problem(src, place(index, ("id",)), f"duplicate account id {account.id!r}")
             )
         target = (account.platform, account.platform_id)
         if target in seen_targets:
             problems.append(
                 Problem(
                     src,
-                    where(index, "platform_id"),
+                    place(index, ("platform_id",)),
                     f"{account.platform} account {account.platform_id} is registered twice",
                 )
             )
-        for email in account.managers:
-            if not in_domains(email, email_domains):
-                problems.append(
-                    Problem(src, where(index, "managers"), f"{email} is not a district work email")
-                )
+        problems += _outside_domains(src, index, account, email_domains, place)
         seen_ids.setdefault(account.id, index)
         seen_targets.setdefault(target, index)
         accounts.append(account)
     if problems:
         raise UserError(problems)
     return accounts
+
+
+def _outside_domains(
+    src: str, index: int, account: Account, domains: Sequence[str], place: Place
+) -> list[Problem]:
+    """Managers and principals must use work emails (CMSD82 2045 C.1, LPSD AP193 1.6)."""
+    problems = [
+        Problem(src, place(index, ("managers", i)), f"{email} is not a district work email")
+        for i, email in enumerate(account.managers)
+        if not in_domains(email, domains)
+    ]
+    problems += [
+        Problem(
+            src, place(index, ("principals", i, "email")), f"{p.email} is not a district work email"
+        )
+        for i, p in enumerate(account.principals)
+        if p.email and not in_domains(p.email, domains)
+    ]
+    return problems

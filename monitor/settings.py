@@ -8,16 +8,34 @@ the file: only the *names* under which `monitor.secrets` finds them.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import date, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from checks.base import CheckOptions
 from monitor.errors import Problem, UserError, pydantic_problems
+from monitor.fieldtypes import (
+    LIST_MAX,
+    Domain,
+    Email,
+    Host,
+    HttpUrl,
+    Ident,
+    Name,
+    OptionalEmail,
+    OptionalHost,
+    OptionalPublicUrl,
+    SafePath,
+    Segment,
+    Text,
+    in_domains,
+)
+from monitor.inputs import CONFIG_MAX_BYTES, read_text
 
 DEFAULT_CONFIG_PATH = Path("/etc/socmon/socmon.toml")
 SECRET_NAME = r"^[A-Z][A-Z0-9_]*$"
@@ -28,15 +46,17 @@ class _Section(BaseModel):
 
 
 class District(_Section):
-    name: str = Field(min_length=1)
-    signature_texts: tuple[str, ...] = Field(min_length=1)
-    email_domains: tuple[str, ...] = Field(min_length=1)
-    timezone: str = "UTC"
-    logo_files: tuple[Path, ...] = ()
-    it_contact: str = ""
-    communications: tuple[str, ...] = ()
+    name: Name
+    signature_texts: tuple[Annotated[Text, Field(min_length=1)], ...] = Field(
+        min_length=1, max_length=LIST_MAX
+    )
+    email_domains: tuple[Domain, ...] = Field(min_length=1, max_length=LIST_MAX)
+    timezone: str = Field("UTC", max_length=64)
+    logo_files: tuple[SafePath, ...] = Field((), max_length=LIST_MAX)
+    it_contact: OptionalEmail = ""
+    communications: tuple[Email, ...] = Field((), max_length=LIST_MAX)
     # Weekends never count; these dates don't either (with digest.school_days_only).
-    holidays: tuple[date, ...] = ()
+    holidays: tuple[date, ...] = Field((), max_length=1000)
 
     @field_validator("timezone")
     @classmethod
@@ -47,36 +67,32 @@ class District(_Section):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("email_domains")
+    @field_validator("it_contact", "communications")
     @classmethod
-    def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for domain in value:
-            if "@" in domain or "." not in domain or " " in domain:
-                raise ValueError(f"{domain!r} is not a domain name like cmsd82.ca")
-        return tuple(d.lower() for d in value)
+    def _work_emails(cls, value: str | tuple[str, ...], info: ValidationInfo) -> object:
+        # CMSD82 2045 C.1 / LPSD AP193 1.6: district business uses district addresses.
+        domains = info.data.get("email_domains")
+        emails = (value,) if isinstance(value, str) else value
+        for email in emails:
+            if email and domains and not in_domains(email, domains):
+                raise ValueError(f"{email} is not in the district's email_domains")
+        return value
 
 
 class Platform(_Section):
     enabled: bool = True
-    base_url: str
-    api_version: str = ""
+    base_url: HttpUrl
+    api_version: Segment = ""
     # Names of secrets (environment variable / credential name), never the values.
-    token_secret: str = Field("", pattern=r"^$|" + SECRET_NAME)
-    refresh_token_secret: str = Field("", pattern=r"^$|" + SECRET_NAME)
-    business_id: str = ""
+    token_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
+    refresh_token_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
+    business_id: Segment = ""
     concurrency: int = Field(16, ge=1, le=256)
     timeout_seconds: float = Field(10.0, gt=0, le=120)
     max_retries: int = Field(3, ge=0, le=10)
     max_posts: int = Field(10, ge=1, le=100)
     max_comments: int = Field(50, ge=1, le=500)
-    daily_quota: int = Field(10_000, ge=1)
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+    daily_quota: int = Field(10_000, ge=1, le=100_000_000)
 
 
 class Schedule(_Section):
@@ -84,52 +100,54 @@ class Schedule(_Section):
     # Checks run only between these hours (district time), inclusive.
     first_hour: int = Field(6, ge=0, le=23)
     last_hour: int = Field(22, ge=0, le=23)
-    misfire_grace_seconds: int = Field(900, ge=1)
+    misfire_grace_seconds: int = Field(900, ge=1, le=86_400)
 
 
 class Smtp(_Section):
-    host: str = ""  # empty: digests are written to the outbox folder instead
+    host: OptionalHost = ""  # empty: digests are written to the outbox folder instead
     port: int = Field(587, ge=1, le=65535)
     security: Literal["starttls", "tls", "plain"] = "starttls"
-    username: str = ""
-    password_secret: str = Field("", pattern=r"^$|" + SECRET_NAME)
-    sender: str = "socmon@localhost"
-    timeout_seconds: float = Field(30.0, gt=0)
+    username: Ident = ""
+    password_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
+    sender: Email = "socmon@localhost"
+    timeout_seconds: float = Field(30.0, gt=0, le=300)
 
 
 class Digest(_Section):
     hour: time = time(7, 0)
     weekly_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-    escalate_after_days: int = Field(5, ge=1)
-    unknown_alert_days: int = Field(2, ge=1)
+    escalate_after_days: int = Field(5, ge=1, le=365)
+    unknown_alert_days: int = Field(2, ge=1, le=365)
     school_days_only: bool = True
-    max_attempts: int = Field(8, ge=1)
+    max_attempts: int = Field(8, ge=1, le=1000)
 
 
 class Web(_Section):
-    host: str = "127.0.0.1"
+    host: Host = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
-    unix_socket: Path | None = None
+    unix_socket: SafePath | None = None
     # Public address of the web page, used for links in digests; empty: no links.
-    public_url: str = ""
-    secret_key_secret: str = Field("SOCMON_WEB_SECRET", pattern=SECRET_NAME)
-    trusted_user_header: str = ""
+    public_url: OptionalPublicUrl = ""
+    secret_key_secret: str = Field("SOCMON_WEB_SECRET", max_length=100, pattern=SECRET_NAME)
+    trusted_user_header: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
     session_hours: int = Field(12, ge=1, le=24 * 30)
     link_valid_days: int = Field(7, ge=1, le=60)
 
 
 class Metrics(_Section):
     enabled: bool = False
-    host: str = "127.0.0.1"
+    host: Host = "127.0.0.1"
     port: int = Field(9464, ge=0, le=65535)
 
 
 class Settings(_Section):
     district: District
-    state_dir: Path = Path("/var/lib/socmon")
-    registry: Path = Path("accounts.yaml")
-    database_url: str = ""
-    outbox_dir: Path | None = None
+    state_dir: SafePath = Path("/var/lib/socmon")
+    registry: SafePath = Path("accounts.yaml")
+    # Largest registry (and accounts CSV) read, in MB: a bound on memory and time.
+    registry_max_mb: int = Field(50, ge=1, le=1024)
+    database_url: str = Field("", max_length=2048)
+    outbox_dir: SafePath | None = None
     schedule: Schedule = Schedule()
     platforms: dict[Literal["facebook", "instagram", "x", "youtube"], Platform] = {}
     checks: CheckOptions = CheckOptions()
@@ -175,16 +193,15 @@ def find_config(explicit: Path | None) -> Path:
 def load_settings(path: Path) -> Settings:
     """Read and validate the config; raise UserError naming the file and key on any problem."""
     src = str(path)
+    if not path.exists() and not path.is_symlink():
+        raise UserError.one(src, "", "config file not found (use --config or $SOCMON_CONFIG)")
+    text = read_text(path, what="config", max_bytes=CONFIG_MAX_BYTES)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError.one(
-            src, "", "config file not found (use --config or $SOCMON_CONFIG)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError.one(src, "", f"cannot read config: {exc}") from None
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UserError.one(src, "", f"not valid TOML: {exc}") from None
+        raise UserError.one(src, *_toml_place(str(exc))) from None
+    except RecursionError:
+        raise UserError.one(src, "", "not valid TOML: nested too deeply") from None
     if "source" in raw:
         raise UserError.one(src, "source", "unknown key")
     try:
@@ -194,6 +211,15 @@ def load_settings(path: Path) -> Settings:
     return _resolve_paths(settings, path.parent)
 
 
+def _toml_place(message: str) -> tuple[str, str]:
+    """tomllib says "Expected ... (at line 3, column 5)": the place first, as elsewhere."""
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if not match:
+        return "", f"not valid TOML: {message}"
+    what = message[: match.start()]
+    return f"line {match.group(1)}:{match.group(2)}", f"not valid TOML: {what}"
+
+
 def _resolve_paths(settings: Settings, base: Path) -> Settings:
     def rel(p: Path) -> Path:
         return p if p.is_absolute() else (base / p)
@@ -201,18 +227,15 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     district = settings.district.model_copy(
         update={"logo_files": tuple(rel(p) for p in settings.district.logo_files)}
     )
+    src = str(settings.source)
     problems = [
-        Problem(str(settings.source), "district.logo_files", f"{p} does not exist")
-        for p in district.logo_files
-        if not p.is_file()
+        Problem(src, f"district.logo_files.{i}", f"{p} {_not_a_file(p)}")
+        for i, p in enumerate(district.logo_files)
+        if _not_a_file(p)
     ]
     if settings.schedule.first_hour > settings.schedule.last_hour:
-        problems.append(
-            Problem(str(settings.source), "schedule.first_hour", "is later than schedule.last_hour")
-        )
-    if problems:
-        raise UserError(problems)
-    return settings.model_copy(
+        problems.append(Problem(src, "schedule.first_hour", "is later than schedule.last_hour"))
+    resolved = settings.model_copy(
         update={
             "district": district,
             "registry": rel(settings.registry),
@@ -220,3 +243,47 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
             "outbox_dir": rel(settings.outbox_dir) if settings.outbox_dir else None,
         }
     )
+    problems += _cross_checks(resolved)
+    if problems:
+        raise UserError(problems)
+    return resolved
+
+
+def _not_a_file(path: Path) -> str:
+    if not path.exists():
+        return "does not exist"
+    return "" if path.is_file() else "is not a regular file"
+
+
+def _cross_checks(settings: Settings) -> list[Problem]:
+    """What one key alone cannot say: folders that are files, a database URL, the sender."""
+    src = str(settings.source)
+    problems = []
+    folders = {"state_dir": settings.state_dir, "outbox_dir": settings.outbox_dir}
+    for key, folder in folders.items():
+        if folder is not None and folder.exists() and not folder.is_dir():
+            problems.append(Problem(src, key, f"{folder} exists and is not a folder"))
+    if settings.database_url:
+        problem = database_url_problem(settings.database_url)
+        if problem:
+            problems.append(Problem(src, "database_url", problem))
+    sender = settings.smtp.sender
+    if settings.smtp.host and not in_domains(sender, settings.district.email_domains):
+        problems.append(
+            Problem(src, "smtp.sender", f"{sender} is not in the district's email_domains")
+        )
+    return problems
+
+
+def database_url_problem(url: str) -> str:
+    """Why `url` is not a database socmon can use, or "" (syntax only; nothing is opened)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except (ArgumentError, ValueError):
+        return "not a database URL (sqlite:///PATH or postgresql://USER@HOST/NAME)"
+    if backend not in ("sqlite", "postgresql"):
+        return "only sqlite:/// and postgresql:// are supported"
+    return ""

@@ -13,7 +13,12 @@ import sys
 import typer
 
 from monitor import logfmt
-from monitor.errors import UserError
+from monitor.errors import UserError, escape_controls
+
+try:  # typer 0.2x vendors click; earlier releases use click itself
+    from typer._click import exceptions as click
+except ImportError:  # pragma: no cover
+    from click import exceptions as click  # type: ignore[no-redef]
 
 app = typer.Typer(
     name="socmon",
@@ -47,9 +52,34 @@ def main(argv: list[str] | None = None) -> None:
     logfmt.configure(os.environ.get("SOCMON_LOG_LEVEL", "WARNING").upper(), sys.stderr)
     # httpx logs every request URL at INFO: too chatty for a cycle of thousands of calls.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Files socmon creates (database, outbox, quota state, exports) are the service's own:
+    # 0600 in 0700 folders even outside systemd's UMask=0077.
+    umask = os.umask(0o077)
     try:
-        app(args=argv, standalone_mode=True)
+        code = app(args=argv, standalone_mode=False, prog_name="socmon")
     except UserError as exc:
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         raise SystemExit(2) from None
+    except click.NoArgsIsHelpError as exc:
+        exc.show()  # the help text, as before: a bare `socmon accounts` asks for it
+        raise SystemExit(exc.exit_code) from None
+    except click.UsageError as exc:
+        typer.echo(f"error: {usage_problem(exc)}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except click.ClickException as exc:
+        typer.echo(f"error: {escape_controls(exc.format_message())}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        typer.echo("aborted.", err=True)
+        raise SystemExit(130) from None
+    finally:
+        os.umask(umask)
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def usage_problem(exc: click.UsageError) -> str:
+    """click's usage error as one line: the command, then what is wrong with which argument."""
+    command = exc.ctx.command_path if exc.ctx is not None else "socmon"
+    message = " ".join(exc.format_message().split())  # click's messages may span lines
+    return escape_controls(f"{command}: {message} (see '{command} --help')")

@@ -19,8 +19,10 @@ from monitor.context import App, open_app, open_settings
 from monitor.cycle import CycleResult
 from monitor.errors import UserError
 from monitor.export import LAPSE_COLUMNS, LapseRow, lapse_query, lapse_rows, to_csv
+from monitor.inputs import MB
 from monitor.lapses import LapseNotFound, mute_lapse
-from monitor.registry import Account, load_registry, valid_email
+from monitor.outputs import check_writable, write_atomically
+from monitor.registry import Account, load_configured_registry, valid_email
 from monitor.report import format_report
 from monitor.store.db import make_engine, transaction
 from monitor.store.migrate import current_revision, head_revision, upgrade
@@ -31,6 +33,10 @@ ConfigOpt = Annotated[
         "--config", "-c", help="Config file (else $SOCMON_CONFIG, else /etc/socmon/socmon.toml)."
     ),
 ]
+
+
+# Database ids are signed 64-bit integers: a larger number is a usage error, not an overflow.
+MAX_ID = 2**63 - 1
 
 
 class Format(StrEnum):
@@ -136,7 +142,7 @@ def accounts_list(
 ) -> None:
     """List the registered accounts."""
     settings = open_settings(config)
-    accounts = load_registry(settings.registry, settings.district.email_domains)
+    accounts = load_configured_registry(settings)
     if fmt is Format.json:
         typer.echo(json.dumps([a.model_dump(mode="json") for a in accounts], indent=2))
         return
@@ -151,9 +157,11 @@ def accounts_list(
 
 @accounts_app.command("validate")
 def accounts_validate(config: ConfigOpt = None) -> None:
-    """Validate the config and the registry; exit 2 with one line per problem."""
+    """Validate the whole config and the registry; exit 2 with one line per problem."""
     settings = open_settings(config)
-    accounts = load_registry(settings.registry, settings.district.email_domains)
+    accounts = load_configured_registry(settings)
+    sections = ", ".join(sorted(type(settings).model_fields.keys() - {"source"}))
+    typer.echo(f"{settings.source}: every key checked ({sections}), no problems.")
     typer.echo(f"{settings.registry}: {len(accounts)} accounts, no problems.")
 
 
@@ -169,12 +177,16 @@ def accounts_import(
 ) -> None:
     """Turn a spreadsheet export into the accounts registry."""
     settings = open_settings(config)
-    accounts = csv_import.read_csv(csv_file, settings.district.email_domains)
+    if output is not None:
+        check_writable(output, force=force)  # before reading: a refusal costs nothing
+    accounts = csv_import.read_csv(
+        csv_file, settings.district.email_domains, max_bytes=settings.registry_max_mb * MB
+    )
     text = csv_import.to_yaml(accounts)
     if output is None:
         typer.echo(text, nl=False)
     else:
-        csv_import.write_atomically(output, text, force=force)
+        write_atomically(output, text, force=force)
         typer.echo(f"wrote {len(accounts)} accounts to {output}", err=True)
 
 
@@ -215,16 +227,20 @@ def lapses_export(
     force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
 ) -> None:
     """Export the whole lapse history as CSV (the record CMSD82 2045 C.4.e asks for)."""
+    check_writable(output, force=force)
     app = open_app(config, writer=False)
     with app.sessions() as session:
         rows = lapse_rows(session, lapse_query())
-    csv_import.write_atomically(output, to_csv(rows, LAPSE_COLUMNS), force=force)
+    write_atomically(output, to_csv(rows, LAPSE_COLUMNS), force=force)
     typer.echo(f"wrote {len(rows)} lapses to {output}", err=True)
 
 
 @lapses_app.command("mute")
 def lapses_mute(
-    lapse_id: Annotated[int, typer.Argument(help="Lapse number (see 'socmon lapses list').")],
+    lapse_id: Annotated[
+        int,
+        typer.Argument(help="Lapse number (see 'socmon lapses list').", min=1, max=MAX_ID),
+    ],
     reason: Annotated[str, typer.Option(help="Why it is acceptable for now.")],
     by: Annotated[str, typer.Option(help="Your work email.")],
     until: Annotated[str, typer.Option(help="Last day of the mute, YYYY-MM-DD.")],

@@ -121,37 +121,43 @@ def test_a_missing_config_file_says_where_it_looked(
 
 
 BAD_REGISTRIES = {
-    "unknown_key": (GOOD_ACCOUNT + "    colour: blue\n", "line 7 (colour): unknown key"),
+    "unknown_key": (
+        GOOD_ACCOUNT + "    colour: blue\n",
+        "line 7 (accounts[0].colour): unknown key",
+    ),
     "duplicate_id": (
         GOOD_ACCOUNT + GOOD_ACCOUNT.replace('"100"', '"101"'),
-        "line 7 (id): duplicate account id 'hillcrest-fb'",
+        "line 7 (accounts[1].id): duplicate account id 'hillcrest-fb'",
     ),
     "same_page_twice": (
         GOOD_ACCOUNT + GOOD_ACCOUNT.replace("hillcrest-fb", "hillcrest-2-fb"),
-        "(platform_id): facebook account 100 is registered twice",
+        "(accounts[1].platform_id): facebook account 100 is registered twice",
     ),
     "malformed_email": (
         GOOD_ACCOUNT.replace("j.smith@cmsd82.ca", "j.smith(at)cmsd82"),
-        "line 6 (managers)",
+        "line 6 (accounts[0].managers[0])",
     ),
     "personal_manager_email": (
         GOOD_ACCOUNT.replace("j.smith@cmsd82.ca", "jsmith@gmail.com"),
-        "line 6 (managers): jsmith@gmail.com is not a district work email",
+        "line 6 (accounts[0].managers[0]): jsmith@gmail.com is not a district work email",
     ),
     "unknown_platform": (
         GOOD_ACCOUNT.replace("platform: facebook", "platform: myspace"),
-        "line 3 (platform)",
+        "line 3 (accounts[0].platform)",
     ),
     "missing_school": (
         GOOD_ACCOUNT.replace("    school: Hillcrest Elementary\n", ""),
-        "(school): required key is missing",
+        "(accounts[0].school): required key is missing",
     ),
-    "bad_audience": (GOOD_ACCOUNT + "    audience: everyone\n", "(audience)"),
+    "bad_audience": (GOOD_ACCOUNT + "    audience: everyone\n", "(accounts[0].audience)"),
     "reserved_id": (
         GOOD_ACCOUNT.replace("id: hillcrest-fb", "id: credential-facebook"),
-        "line 2 (id): ids starting with credential- or unregistered- are reserved",
+        "line 2 (accounts[0].id): ids starting with credential- or unregistered- are reserved",
     ),
-    "bad_id": (GOOD_ACCOUNT.replace("id: hillcrest-fb", "id: Hillcrest FB!"), "line 2 (id)"),
+    "bad_id": (
+        GOOD_ACCOUNT.replace("id: hillcrest-fb", "id: Hillcrest FB!"),
+        "line 2 (accounts[0].id)",
+    ),
 }
 
 
@@ -172,7 +178,7 @@ def test_a_bad_registry_entry_names_the_line_and_key_and_exits_2(
     [
         ("accounts: [\n", "not valid YAML"),
         ("- just a list\n", "must be a mapping with one key, 'accounts'"),
-        ("accounts:\n  - 42\n", "line 2: an account must be a mapping of keys"),
+        ("accounts:\n  - 42\n", "line 2 (accounts[0]): an account must be a mapping of keys"),
     ],
 )
 def test_a_registry_of_the_wrong_shape_exits_2(
@@ -205,7 +211,7 @@ BAD_CSVS = {
     ),
     "too_many_cells": (
         GOOD_CSV_HEADER + "hill-fb,facebook,1,Hill,a@cmsd82.ca,Ann,a@cmsd82.ca,extra\n",
-        "line 2: more cells than columns",
+        "line 2: more cells (8) than columns (7)",
     ),
     "empty": (GOOD_CSV_HEADER, "no accounts in the file"),
 }
@@ -367,7 +373,7 @@ def test_a_non_number_lapse_id_is_a_usage_error(
     [
         ("accounts:\n" + GOOD_ACCOUNT + "  - id: [unclosed\n", "not valid YAML"),
         ("accounts:\n" + GOOD_ACCOUNT + "extra: 1\n", "must be a mapping with one key, 'accounts'"),
-        ("accounts: 5\n", "accounts.yaml:accounts: must be a list of accounts"),
+        ("accounts: 5\n", "accounts.yaml:line 1: accounts: must be a list"),
         ("accounts:\n" + GOOD_ACCOUNT + "---\naccounts: []\n", "must hold one YAML document"),
     ],
 )
@@ -381,11 +387,12 @@ def test_a_registry_broken_after_valid_accounts_still_exits_2(
     assert expected in err
 
 
-def test_an_empty_accounts_list_is_a_valid_registry(
+def test_an_empty_accounts_list_is_an_error_naming_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for body in ("accounts:\n", "accounts: []\n"):
         code, err = run(
             "accounts", "validate", "--config", str(write(tmp_path, registry=body)), capsys=capsys
         )
-        assert (code, err) == (0, "")
+        assert code == 2
+        assert f"{tmp_path / 'accounts.yaml'}:accounts: lists no accounts" in err
