@@ -42,7 +42,7 @@ def read_csv(
         rows.append(_to_account(row.cells))
         lines.append(row.line)
     if not rows:
-        raise UserError.one(src, "", "no accounts in the file")
+        raise UserError.one(src, "line 2", "no accounts: the file has a header row only")
 
     def place(index: int, loc: tuple[str | int, ...]) -> str:
         return f"line {lines[index]} ({_column(loc)})" if loc else f"line {lines[index]}"

@@ -42,6 +42,10 @@ DEMO_SECRETS = {
 def prepare_state(state_dir: Path) -> Path:
     """A fresh demo folder each run; refuse to clear a folder that is not a demo's."""
     state_dir = state_dir.resolve()
+    if state_dir.exists() and not state_dir.is_dir():
+        raise UserError.one(str(state_dir), "--state-dir", "is a file, not a folder")
+    if not state_dir.parent.is_dir():
+        raise UserError.one(str(state_dir), "--state-dir", "its parent folder does not exist")
     if state_dir.exists() and any(state_dir.iterdir()):
         if not (state_dir / MARKER).exists():
             raise UserError.one(

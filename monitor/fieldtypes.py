@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +38,6 @@ def _no_control(value: str) -> str:
     if match:
         raise ValueError(f"contains a control character ({match.group()!r})")
     return value
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 def valid_email(value: str) -> str:
@@ -145,8 +141,7 @@ def _path(value: Path) -> Path:
 # A short name or label (school, district, person): 1..200 characters, no control characters.
 Name = Annotated[
     str,
-    BeforeValidator(_strip),
-    Field(min_length=1, max_length=NAME_MAX),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX),
     AfterValidator(_no_control),
 ]
 # Free text (a signature, an approval reference): at most 500 characters.

@@ -28,6 +28,7 @@ SHAPES = (
 MIN_SECRET_LENGTH = 6
 # Attributes every LogRecord has; anything else came from `extra=` and is logged as a field.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BARE = re.compile(r"^[A-Za-z0-9_.:/@+,-]+$")
 
 
@@ -37,7 +38,9 @@ def quote(value: object) -> str:
     if text and _BARE.match(text):
         return text
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    # Any other control character (ESC, NUL, C1) as \xNN: a log line never drives a terminal.
+    return '"' + _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", escaped) + '"'
 
 
 class KeyValueFormatter(logging.Formatter):

@@ -21,7 +21,7 @@ from monitor.fieldtypes import (
     in_domains,
     valid_email,
 )
-from monitor.inputs import DATA_MAX_BYTES, MB, read_text
+from monitor.inputs import DATA_MAX_BYTES, MB, line_col, read_text
 from monitor.registry_yaml import RegistryShapeError, read_accounts
 
 if TYPE_CHECKING:
@@ -122,8 +122,11 @@ def load_registry(
         accounts = validate_accounts(src, items, email_domains, place)
     except yaml.MarkedYAMLError as exc:
         raise UserError.one(src, *_yaml_place(exc)) from None
+    except yaml.reader.ReaderError as exc:
+        where = line_col(text, exc.position) if exc.position is not None else "line 1"
+        raise UserError.one(src, where, f"not valid YAML: {exc.reason}") from None
     except yaml.YAMLError as exc:
-        raise UserError.one(src, "", f"not valid YAML: {exc}") from None
+        raise UserError.one(src, "line 1", f"not valid YAML: {exc}") from None
     except RegistryShapeError as exc:
         raise UserError.one(src, exc.where, str(exc)) from None
     if not accounts:

@@ -1,10 +1,11 @@
 """Reading the registry YAML one account at a time, with line numbers for messages.
 
-A 10,000-account registry parsed whole holds a node tree several times its own size;
-streaming keeps one account's nodes at a time (libyaml's parser when PyYAML has it,
-PyYAML's composer and safe constructor on top). Each account's node tree is bounded
-(nesting depth, nodes counted through aliases) and checked for duplicate keys before
-it is built, so a bomb or a 600-level nesting is one error naming its line.
+A registry parsed whole holds a node tree several times its own size, and PyYAML's
+composer costs more than the parse itself; so the accounts are built straight from
+libyaml's events, one at a time (plain scalars typed by PyYAML's resolver and safe
+constructor). While it builds, each account is bounded (nesting depth, values counted
+through aliases), duplicate keys are refused and every key's line is noted: a bomb, a
+600-level nesting or a key written twice is one error naming its line.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.events import (
+    AliasEvent,
     DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
@@ -26,13 +27,29 @@ from yaml.events import (
     StreamEndEvent,
     StreamStartEvent,
 )
+from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-Parser: type = getattr(yaml, "CParser", yaml.parser.Parser)
+try:  # libyaml's parser, when PyYAML was built with it
+    from yaml._yaml import CParser as _Parser
+
+    def _parser(text: str) -> Any:
+        return _Parser(text)
+except ImportError:  # pragma: no cover
+
+    def _parser(text: str) -> Any:
+        return yaml.SafeLoader(text)
+
+
 # Deepest nesting inside one account (account > principals > entry > key is 3).
 MAX_DEPTH = 12
-# Most nodes one account may expand to, aliases followed (a "billion laughs" stops here).
+# Most values one account may expand to, aliases followed (a "billion laughs" stops here).
 MAX_NODES = 10_000
+STR = "tag:yaml.org,2002:str"
+# Tags a registry may spell out; anything else (!!python/object, !custom) is refused.
+KNOWN_TAGS = {
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")
+}
 Path = tuple[str | int, ...]
 LineOf = Callable[[int, Path], int]
 SHAPE = "must be a mapping with one key, 'accounts'"
@@ -44,35 +61,6 @@ class RegistryShapeError(ValueError):
     def __init__(self, where: str, what: str) -> None:
         super().__init__(what)
         self.where = where
-
-
-class _Loader(Parser, Composer, SafeConstructor, Resolver):  # type: ignore[misc]
-    def __init__(self, text: str) -> None:
-        Parser.__init__(self, text)  # type: ignore[misc]
-        Composer.__init__(self)
-        SafeConstructor.__init__(self)
-        Resolver.__init__(self)
-        self.depth = 0
-        if Parser is yaml.parser.Parser:  # the pure-Python parser needs a reader and scanner
-            raise TypeError("use the pure loader")
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        # Composer recurses once per level: bound it before Python's own limit is reached.
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
-                raise RegistryShapeError(
-                    f"line {mark.line + 1}", f"nested more than {MAX_DEPTH} levels deep"
-                )
-            return Composer.compose_node(self, parent, index)
-        finally:
-            self.depth -= 1
-
-
-class _PureLoader(yaml.SafeLoader):
-    depth = 0
-    compose_node = _Loader.compose_node
 
 
 def read_accounts(text: str) -> tuple[Iterator[Any], LineOf]:
@@ -96,72 +84,130 @@ def read_accounts(text: str) -> tuple[Iterator[Any], LineOf]:
 
 
 def _items(text: str, lines: dict[Path, int], current: list[int]) -> Iterator[Any]:
+    parser = _parser(text)
+    builder = _Builder(parser, lines)
     try:
-        loader: Any = _Loader(text)
-    except TypeError:
-        loader = _PureLoader(text)
-    try:
-        _expect(loader, StreamStartEvent)
-        if loader.check_event(StreamEndEvent):
-            raise RegistryShapeError("", f"is empty: {SHAPE}")
-        _expect(loader, DocumentStartEvent)
-        _expect(loader, MappingStartEvent)
-        key = loader.get_event()
+        _expect(parser, StreamStartEvent)
+        if parser.check_event(StreamEndEvent):
+            raise RegistryShapeError("line 1", f"is empty: {SHAPE}")
+        _expect(parser, DocumentStartEvent)
+        _expect(parser, MappingStartEvent)
+        key = parser.get_event()
         if not isinstance(key, ScalarEvent) or key.value != "accounts":
             raise RegistryShapeError(_line(key), SHAPE)
-        if loader.check_event(ScalarEvent) and loader.peek_event().value in ("", "~", "null"):
-            loader.get_event()  # `accounts:` with nothing under it: an empty registry
-        elif not loader.check_event(SequenceStartEvent):
-            raise RegistryShapeError(_line(loader.peek_event()), "accounts: must be a list")
+        if parser.check_event(ScalarEvent) and parser.peek_event().value in ("", "~", "null"):
+            parser.get_event()  # `accounts:` with nothing under it: an empty registry
+        elif not parser.check_event(SequenceStartEvent):
+            raise RegistryShapeError(_line(parser.peek_event()), "accounts: must be a list")
         else:
-            loader.get_event()
-            while not loader.check_event(SequenceEndEvent):
-                node = loader.compose_node(None, None)
+            parser.get_event()
+            while not parser.check_event(SequenceEndEvent):
                 lines.clear()
-                _walk(node, lines)
+                item = builder.build()
                 current[0] += 1
-                yield loader.construct_document(node)
-            loader.get_event()
-        if not loader.check_event(MappingEndEvent):
-            extra = loader.peek_event()
+                yield item
+            parser.get_event()
+        if not parser.check_event(MappingEndEvent):
+            extra = parser.peek_event()
             what = (
                 "'accounts' appears twice" if getattr(extra, "value", "") == "accounts" else SHAPE
             )
             raise RegistryShapeError(_line(extra), what)
-        loader.get_event()
-        _expect(loader, DocumentEndEvent)
-        if not loader.check_event(StreamEndEvent):
-            raise RegistryShapeError(_line(loader.peek_event()), "must hold one YAML document")
+        parser.get_event()
+        _expect(parser, DocumentEndEvent)
+        if not parser.check_event(StreamEndEvent):
+            raise RegistryShapeError(_line(parser.peek_event()), "must hold one YAML document")
     finally:
-        loader.dispose()
+        parser.dispose()
 
 
-def _walk(root: Any, lines: dict[Path, int]) -> None:
-    """Record each key's line; refuse duplicate keys and trees too big (aliases followed)."""
-    count = 0
-    stack: list[tuple[Any, Path]] = [(root, ())]
-    while stack:
-        node, path = stack.pop()
-        count += 1
-        if count > MAX_NODES:
+class _Builder:
+    """Python values from events, one account at a time: lines noted, size and depth bounded."""
+
+    def __init__(self, parser: Any, lines: dict[Path, int]) -> None:
+        self.parser = parser
+        self.lines = lines
+        self.resolver = Resolver()
+        self.constructor = SafeConstructor()
+        # anchor -> (value, how many values it expands to); aliases may cross accounts.
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.count = 0
+        self.start = 0
+
+    def build(self) -> Any:
+        self.count = 0
+        self.start = self.parser.peek_event().start_mark.line + 1
+        return self._value((), 0)
+
+    def _grow(self, by: int) -> None:
+        self.count += by
+        if self.count > MAX_NODES:
             raise RegistryShapeError(
-                f"line {root.start_mark.line + 1}",
+                f"line {self.start}",
                 f"the account expands to more than {MAX_NODES:,} values (aliases?)",
             )
-        lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in node.value:
-                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
-                if name in seen:
-                    raise RegistryShapeError(
-                        f"line {key.start_mark.line + 1}", f"key {name[:80]!r} appears twice"
-                    )
-                seen.add(name)
-                lines.setdefault((*path, name), key.start_mark.line + 1)
-                stack.append((value, (*path, name)))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
+
+    def _value(self, path: Path, depth: int) -> Any:
+        event = self.parser.get_event()
+        self.lines.setdefault(path, event.start_mark.line + 1)
+        if depth > MAX_DEPTH:
+            raise RegistryShapeError(_line(event), f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(event, AliasEvent):
+            if event.anchor not in self.anchors:
+                raise RegistryShapeError(_line(event), f"unknown alias *{event.anchor}")
+            value, size = self.anchors[event.anchor]
+            self._grow(size)
+            return value
+        before = self.count
+        self._grow(1)
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!" and tag not in KNOWN_TAGS:
+            raise RegistryShapeError(_line(event), f"YAML tag {tag[:60]} is not allowed here")
+        if isinstance(event, ScalarEvent):
+            value = self._scalar(event)
+        elif isinstance(event, SequenceStartEvent):
+            value = []
+            while not self.parser.check_event(SequenceEndEvent):
+                value.append(self._value((*path, len(value)), depth + 1))
+            self.parser.get_event()
+        elif isinstance(event, MappingStartEvent):
+            value = self._mapping(path, depth)
+        else:  # pragma: no cover - libyaml only emits the events above here
+            raise RegistryShapeError(_line(event), SHAPE)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (value, self.count - before)
+        return value
+
+    def _mapping(self, path: Path, depth: int) -> dict[Any, Any]:
+        value: dict[Any, Any] = {}
+        while not self.parser.check_event(MappingEndEvent):
+            key_event: Any = self.parser.peek_event()
+            if not isinstance(key_event, ScalarEvent):
+                raise RegistryShapeError(_line(key_event), "a key must be plain text")
+            self.parser.get_event()
+            key = self._scalar(key_event)
+            name = str(key)
+            if key in value:
+                raise RegistryShapeError(_line(key_event), f"key {name[:80]!r} appears twice")
+            mark: Any = key_event.start_mark
+            self.lines.setdefault((*path, name), mark.line + 1)
+            value[key] = self._value((*path, name), depth + 1)
+        self.parser.get_event()
+        return value
+
+    def _scalar(self, event: Any) -> Any:
+        if event.tag in (None, "!") and not event.implicit[0]:
+            return event.value  # quoted: always text
+        tag = event.tag
+        if tag in (None, "!"):
+            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+        if tag == STR:
+            return event.value
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.constructor.ConstructorError as exc:
+            raise RegistryShapeError(_line(event), str(exc.problem or exc)) from None
 
 
 def _line(event: Any) -> str:
@@ -169,7 +215,7 @@ def _line(event: Any) -> str:
     return f"line {mark.line + 1}" if mark is not None else ""
 
 
-def _expect(loader: Any, kind: type) -> None:
-    if not loader.check_event(kind):
-        raise RegistryShapeError(_line(loader.peek_event()), SHAPE)
-    loader.get_event()
+def _expect(parser: Any, kind: type) -> None:
+    if not parser.check_event(kind):
+        raise RegistryShapeError(_line(parser.peek_event()), SHAPE)
+    parser.get_event()

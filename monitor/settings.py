@@ -199,9 +199,9 @@ def load_settings(path: Path) -> Settings:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UserError.one(src, *_toml_place(str(exc))) from None
+        raise UserError.one(src, *_toml_place(str(exc), text)) from None
     except RecursionError:
-        raise UserError.one(src, "", "not valid TOML: nested too deeply") from None
+        raise UserError.one(src, "line 1", "not valid TOML: nested too deeply") from None
     if "source" in raw:
         raise UserError.one(src, "source", "unknown key")
     try:
@@ -211,13 +211,16 @@ def load_settings(path: Path) -> Settings:
     return _resolve_paths(settings, path.parent)
 
 
-def _toml_place(message: str) -> tuple[str, str]:
+def _toml_place(message: str, text: str) -> tuple[str, str]:
     """tomllib says "Expected ... (at line 3, column 5)": the place first, as elsewhere."""
     match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    if not match:
-        return "", f"not valid TOML: {message}"
-    what = message[: match.start()]
-    return f"line {match.group(1)}:{match.group(2)}", f"not valid TOML: {what}"
+    if match:
+        where = f"line {match.group(1)}:{match.group(2)}"
+    else:
+        match = re.search(r"\s*\(at end of document\)$", message)
+        where = f"line {text.count(chr(10)) + 1}"
+    what = message[: match.start()] if match else message
+    return where, f"not valid TOML: {what}"
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:

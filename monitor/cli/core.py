@@ -37,6 +37,7 @@ ConfigOpt = Annotated[
 
 # Database ids are signed 64-bit integers: a larger number is a usage error, not an overflow.
 MAX_ID = 2**63 - 1
+MAX_REASON = 2000
 
 
 class Format(StrEnum):
@@ -247,7 +248,6 @@ def lapses_mute(
     config: ConfigOpt = None,
 ) -> None:
     """Mute a lapse until a date; it stays recorded and comes back when the mute ends."""
-    app = open_app(config)
     try:
         by = valid_email(by)
     except ValueError as exc:
@@ -255,12 +255,17 @@ def lapses_mute(
     try:
         end = date.fromisoformat(until)
     except ValueError:
-        raise UserError.one("--until", "", f"{until!r} is not a date like 2026-12-31") from None
+        raise UserError.one(
+            "--until", "", f"{until[:40]!r} is not a date like 2026-12-31"
+        ) from None
+    if not reason.strip():
+        raise UserError.one("--reason", "", "a reason is required")
+    if len(reason) > MAX_REASON:
+        raise UserError.one("--reason", "", f"is longer than {MAX_REASON} characters")
+    app = open_app(config)
     now = app.clock()
     if end < now.astimezone(app.settings.tz).date():
         raise UserError.one("--until", "", f"{until} is in the past")
-    if not reason.strip():
-        raise UserError.one("--reason", "", "a reason is required")
     try:
         with transaction(app.sessions) as session:
             mute_lapse(session, lapse_id, reason=reason.strip(), by=by, until=end, at=now)

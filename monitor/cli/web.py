@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from monitor.context import open_app, open_settings
 from monitor.errors import UserError
+from monitor.fieldtypes import valid_host
 from monitor.registry import valid_email
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Settings
@@ -65,7 +66,8 @@ def serve(
         str | None, typer.Option(help="Address to listen on (default: web.host in the config).")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="Port (default: web.port in the config).")
+        int | None,
+        typer.Option(help="Port (default: web.port in the config).", min=0, max=65535),
     ] = None,
     unix_socket: Annotated[
         Path | None, typer.Option("--unix-socket", help="Listen on this unix socket instead.")
@@ -77,6 +79,11 @@ def serve(
     from monitor.web.app import create_app
 
     settings = open_settings(config)
+    if host is not None:
+        try:
+            host = valid_host(host)
+        except ValueError as exc:
+            raise UserError.one("--host", "", str(exc)) from None
     secret = web_secret(settings)  # before anything starts: a missing key is a config error
     app = open_app(config, writer=False)
     writer = make_engine(settings.db_url, source=str(settings.source), writer=True)

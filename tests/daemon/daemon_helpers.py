@@ -39,7 +39,7 @@ def write_config(
     *,
     base_url: str = "",
     registry: Path | None = None,
-    accounts: int = 0,
+    accounts: int = 1,
     extra: str = "",
     every: int = 60,
     first_hour: int = 0,

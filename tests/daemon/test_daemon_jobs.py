@@ -218,8 +218,13 @@ def test_reload_keeps_the_old_registry_when_the_new_file_is_bad_and_takes_a_good
     assert any("registry reload failed" in r.getMessage() for r in caplog.records)
 
     registry.write_text(yaml.safe_dump({"accounts": []}), encoding="utf-8")
+    daemon.reload()  # an empty registry would check nothing: refused like a broken one
+    assert app.accounts == before
+
+    one = before[0].model_dump(mode="json", exclude_defaults=True)
+    registry.write_text(yaml.safe_dump({"accounts": [one]}), encoding="utf-8")
     daemon.reload()
-    assert app.accounts == []
+    assert app.accounts == before[:1]
 
 
 def test_the_digest_job_sends_real_digests_into_the_outbox_folder_after_a_cycle(

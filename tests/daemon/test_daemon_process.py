@@ -149,7 +149,7 @@ def test_a_full_cycle_never_logs_a_secret_and_metrics_are_served(
 def test_a_second_socmon_run_on_the_same_database_stands_by_and_sighup_reloads_the_first(
     tmp_path: Path,
 ) -> None:
-    config = write_config(tmp_path, accounts=0)
+    config = write_config(tmp_path, accounts=1)
     upgraded_app(config)
     first = _running(config)
     try:

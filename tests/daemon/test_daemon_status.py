@@ -108,7 +108,7 @@ def test_status_lists_failing_accounts_by_connector_and_the_lease_holder(tmp_pat
 def test_every_secret_the_config_names_is_handed_to_the_log_filter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    extra = '\n[smtp]\nhost = "relay"\npassword_secret = "SOCMON_SMTP_PASSWORD"\n'
+    extra = '\n[smtp]\nhost = "relay"\nsender = "socmon@cmsd82.ca"\npassword_secret = "SOCMON_SMTP_PASSWORD"\n'
     settings = load_settings(write_config(tmp_path, base_url="http://127.0.0.1:9", extra=extra))
     monkeypatch.setenv("SOCMON_FACEBOOK_TOKEN", "facebook-token-value")
     monkeypatch.setenv("SOCMON_SMTP_PASSWORD", "smtp-password-value")

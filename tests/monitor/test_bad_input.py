@@ -213,7 +213,7 @@ BAD_CSVS = {
         GOOD_CSV_HEADER + "hill-fb,facebook,1,Hill,a@cmsd82.ca,Ann,a@cmsd82.ca,extra\n",
         "line 2: more cells (8) than columns (7)",
     ),
-    "empty": (GOOD_CSV_HEADER, "no accounts in the file"),
+    "empty": (GOOD_CSV_HEADER, "line 2: no accounts: the file has a header row only"),
 }
 
 
