@@ -6,7 +6,7 @@ and an existing registry is never overwritten without --force.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +36,21 @@ def read_csv(
     """Parse and validate the CSV; raise UserError with one problem per mistake."""
     src = str(path)
     text = read_text(path, what="CSV", max_bytes=max_bytes)
-    rows: list[dict[str, Any]] = []
     lines: list[int] = []
-    for row in read_rows(text, src, columns=COLUMNS, required=REQUIRED):
-        rows.append(_to_account(row.cells))
-        lines.append(row.line)
-    if not rows:
-        raise UserError.one(src, "line 2", "no accounts: the file has a header row only")
+
+    def items() -> Iterator[dict[str, Any]]:
+        # One row at a time: a 50 MB export never exists as a list of dicts beside its accounts.
+        for row in read_rows(text, src, columns=COLUMNS, required=REQUIRED):
+            lines.append(row.line)
+            yield _to_account(row.cells)
 
     def place(index: int, loc: tuple[str | int, ...]) -> str:
         return f"line {lines[index]} ({_column(loc)})" if loc else f"line {lines[index]}"
 
-    return validate_accounts(src, rows, email_domains, place)
+    accounts = validate_accounts(src, items(), email_domains, place)
+    if not accounts:
+        raise UserError.one(src, "line 2", "no accounts: the file has a header row only")
+    return accounts
 
 
 def _column(loc: tuple[str | int, ...]) -> str:

@@ -21,7 +21,11 @@ from tests.monitor.mutants import EXAMPLES as EXAMPLES_DIR
 PLACE = re.compile(r"^(line \d+(:\d+)?( \([^)]*\))?|[A-Za-z_][\w.\[\]-]*)$")
 BASE = bases()
 EXAMPLES = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
 )
 
 
