@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -50,7 +50,8 @@ class Account(BaseModel):
 
     id: str = Field(max_length=80, pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
     platform: Literal["facebook", "facebook_group", "instagram", "x", "youtube"]
-    platform_id: Annotated[Ident, Field(min_length=1)]
+    # Goes into API paths: letters, digits, "_", "." and "-" only (no "/", "?", ":" or spaces).
+    platform_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")
     school: Name
     kind: Literal["school", "class", "department", "club", "group"] = "school"
     audience: Literal["public", "private"] = "public"

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from checks.base import CheckOptions
 from monitor.errors import Problem, UserError, pydantic_problems
@@ -80,7 +88,7 @@ class District(_Section):
 
 
 class Platform(_Section):
-    enabled: bool = True
+    enabled: StrictBool = True
     base_url: HttpUrl
     api_version: Segment = ""
     # Names of secrets (environment variable / credential name), never the values.
@@ -118,7 +126,7 @@ class Digest(_Section):
     weekly_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     escalate_after_days: int = Field(5, ge=1, le=365)
     unknown_alert_days: int = Field(2, ge=1, le=365)
-    school_days_only: bool = True
+    school_days_only: StrictBool = True
     max_attempts: int = Field(8, ge=1, le=1000)
 
 
@@ -135,7 +143,7 @@ class Web(_Section):
 
 
 class Metrics(_Section):
-    enabled: bool = False
+    enabled: StrictBool = False
     host: Host = "127.0.0.1"
     port: int = Field(9464, ge=0, le=65535)
 
