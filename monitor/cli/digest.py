@@ -46,6 +46,8 @@ def digest(
     ] = False,
 ) -> None:
     """Build the digests that are due and send what is pending. Exit 1 if any failed for good."""
+    if preview_dir is not None and preview_dir.exists() and not preview_dir.is_dir():
+        raise UserError.one(str(preview_dir), "--preview", "is a file, not a folder")
     app = open_app(config)
     env = make_environment()
     if preview_dir is not None:
