@@ -168,7 +168,12 @@ def validate_accounts(
         try:
             account = Account.model_validate(raw)
         except ValidationError as exc:
-            for err in exc.errors(include_url=False):
+            errors = exc.errors(include_url=False)
+            # "managers: not an email" already says why the list came out too short.
+            item_errors = {e["loc"][0] for e in errors if len(e["loc"]) > 1}
+            for err in errors:
+                if err["type"] == "too_short" and err["loc"][:1] and err["loc"][0] in item_errors:
+                    continue
                 msg = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(
                     err["type"], err["msg"].removeprefix("Value error, ")
                 )

@@ -394,3 +394,43 @@ def test_accounts_list_as_csv_neutralises_formula_cells(tmp_path: Path, capsys: 
 def test_control_characters_in_a_log_value_are_escaped() -> None:
     assert quote("/x\x1b[31m\x00\x85") == '"/x\\x1b[31m\\x00\\x85"'
     assert "\n" not in quote("a\nb") and "\x1b" not in quote("\x1b")
+
+
+def test_a_formula_cell_round_trips_through_list_and_import(tmp_path: Path, capsys: Capsys) -> None:
+    config = write(tmp_path, registry="accounts:\n" + GOOD_ACCOUNT + "    approval: '=1+1'\n")
+    from monitor.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["accounts", "list", "--format", "csv", "--config", str(config)])
+    (tmp_path / "list.csv").write_text(capsys.readouterr().out, encoding="utf-8")
+    out = tmp_path / "back.yaml"
+    code, err = run(
+        "accounts", "import", str(tmp_path / "list.csv"), "--config", str(config), "-o", str(out),
+        capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "approval: =1+1" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        (b"a = 1\nb = \xff\n", "line 2:5: not valid UTF-8"),
+        (b"a = 1\n\nb = \x00\n", "line 3:5: NUL byte"),
+    ],
+)
+def test_bad_bytes_are_reported_at_line_and_column(data: bytes, where: str, tmp_path: Path) -> None:
+    from monitor.errors import UserError
+    from monitor.inputs import read_text
+
+    (tmp_path / "f").write_bytes(data)
+    with pytest.raises(UserError) as info:
+        read_text(tmp_path / "f", what="config", max_bytes=100)
+    assert str(info.value).startswith(f"{tmp_path / 'f'}:{where}")
+
+
+def test_a_bom_is_dropped_in_every_reader(tmp_path: Path) -> None:
+    from monitor.inputs import read_text
+
+    (tmp_path / "f").write_bytes(b"\xef\xbb\xbfaccounts:\n")
+    assert read_text(tmp_path / "f", what="registry", max_bytes=100) == "accounts:\n"
