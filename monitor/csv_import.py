@@ -89,6 +89,14 @@ def to_csv(accounts: Sequence[Account]) -> str:
     """The registry as a spreadsheet, in the same columns `import` reads (a round trip)."""
     rows = []
     for a in accounts:
+        if len(a.principals) > len(PRINCIPAL_COLUMNS):
+            # The spreadsheet has columns for two; dropping the others would lose them silently.
+            raise UserError.one(
+                "--format",
+                "",
+                f"account {a.id} has {len(a.principals)} principals and a CSV holds "
+                f"{len(PRINCIPAL_COLUMNS)}: use --format json",
+            )
         row = {k: str(getattr(a, k)) for k in SIMPLE}
         row["managers"] = "; ".join(a.managers)
         for prefix, person in zip(PRINCIPAL_COLUMNS, a.principals, strict=False):

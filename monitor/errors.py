@@ -6,15 +6,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# C0 and C1 control characters and DEL: never printed raw (a terminal runs escape codes).
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 control characters, DEL, line separators and bidi overrides: never printed raw
+# (a terminal runs escape codes; an override reorders what the reader sees).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # A message quotes at most this much of what the user wrote.
 MAX_MESSAGE = 300
 
 
 def escape_controls(text: str) -> str:
     """`text` with control characters shown as \\xNN, so it stays one printable line."""
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROLS.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code > 0xFF else f"\\x{code:02x}"
 
 
 @dataclass(frozen=True, slots=True)

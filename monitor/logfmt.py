@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
+from monitor.errors import escape_controls
+
 REDACTED = "[redacted]"
 # Credentials that may be learnt at run time (Facebook page tokens) and so are not
 # known to the filter by value: redact them by shape.
@@ -28,7 +30,6 @@ SHAPES = (
 MIN_SECRET_LENGTH = 6
 # Attributes every LogRecord has; anything else came from `extra=` and is logged as a field.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BARE = re.compile(r"^[A-Za-z0-9_.:/@+,-]+$")
 
 
@@ -40,7 +41,7 @@ def quote(value: object) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     # Any other control character (ESC, NUL, C1) as \xNN: a log line never drives a terminal.
-    return '"' + _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", escaped) + '"'
+    return '"' + escape_controls(escaped) + '"'
 
 
 class KeyValueFormatter(logging.Formatter):

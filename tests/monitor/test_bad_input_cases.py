@@ -434,3 +434,10 @@ def test_a_bom_is_dropped_in_every_reader(tmp_path: Path) -> None:
 
     (tmp_path / "f").write_bytes(b"\xef\xbb\xbfaccounts:\n")
     assert read_text(tmp_path / "f", what="registry", max_bytes=100) == "accounts:\n"
+
+
+def test_a_csv_listing_refuses_to_drop_a_third_principal(tmp_path: Path, capsys: Capsys) -> None:
+    people = "".join(f"      - name: P{i}\n" for i in range(3))
+    config = write(tmp_path, registry="accounts:\n" + GOOD_ACCOUNT + "    principals:\n" + people)
+    code, err = run("accounts", "list", "--format", "csv", "--config", str(config), capsys=capsys)
+    assert code == 2 and "hillcrest-fb has 3 principals and a CSV holds 2" in err
