@@ -3,7 +3,9 @@
 Per platform, `concurrency` workers pull accounts from a queue, so at most that many
 fetches are in flight and memory does not grow with the number of accounts: results
 go through a bounded queue to one writer that commits them in batches off the event
-loop. A failed fetch is a failed run whose checks are all unknown, never a pass.
+loop. A failed fetch is a failed run whose checks are all unknown, never a pass; so is
+an unexpected exception on one account (kind `internal`), and the cycle goes on. The
+writer retries transient database errors; if it still fails, the workers stop at once.
 """
 
 from __future__ import annotations
@@ -15,18 +17,31 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from checks.base import AccountView, CheckSpec, Finding, Status
 from checks.capabilities import checks_for
 from connectors.base import AccountSnapshot, Connector, ConnectorError
 from monitor.context import App
-from monitor.directory import account_facts, sync_accounts
-from monitor.lapses import Changes, expire_mutes, preload, record_findings
+from monitor.cycle_record import (
+    CycleResult,
+    Fence,
+    Fenced,
+    InternalError,
+    finish_cycle,
+    start_cycle,
+)
+from monitor.directory import account_facts
+from monitor.lapses import Changes, preload, record_findings
 from monitor.registry import Account
 from monitor.store.db import transaction
-from monitor.store.models import AccountRow, CheckRun, Cycle
+from monitor.store.faults import aretry, delays, describe, is_unavailable
+from monitor.store.models import AccountRow, CheckRun
+
+__all__ = ["CycleResult", "Outcome", "check_account", "run_cycle"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +61,6 @@ class Outcome:
     error: ConnectorError | None = None
 
 
-@dataclass
-class CycleResult:
-    cycle_id: int
-    accounts: int = 0
-    ok: int = 0
-    failed: int = 0
-    errors_by_kind: Counter[str] = field(default_factory=Counter)
-    changes: Changes = field(default_factory=Changes)
-    seconds: float = 0.0
-
-
 def all_checks(account: Account) -> Sequence[CheckSpec]:
     """The account's checks per the capability table (cycle-level checks run in monitor.health)."""
     return checks_for(account.platform)
@@ -72,19 +76,19 @@ async def run_cycle(
     concurrency: Mapping[str, int] | None = None,
     progress: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
+    fence: Fence | None = None,
 ) -> CycleResult:
-    """Check `accounts` (default: the whole registry) once; returns counts for logs and status."""
+    """Check `accounts` (default: the whole registry) once; returns counts for logs and status.
+
+    The cycle is recorded as complete only when every account has a stored result; a stop
+    makes it incomplete, and a writer that cannot store (after bounded retries) stops the
+    workers at once and records it as failed, with the reason.
+    """
     accounts = list(app.accounts if accounts is None else accounts)
     started = time.monotonic()
-    now = app.clock()
-    with transaction(app.sessions) as session:
-        sync_accounts(session, app.accounts, now)
-        expire_mutes(session, now)
+    result = start_cycle(app, accounts, fence)
+    with app.sessions() as session:
         facts = account_facts(session, accounts)
-        cycle = Cycle(started_at=now, accounts_total=len(accounts))
-        session.add(cycle)
-        session.flush()
-        result = CycleResult(cycle_id=cycle.id, accounts=len(accounts))
     options = app.settings.check_options
     queues: dict[str, deque[Account]] = {}
     for account in accounts:
@@ -99,36 +103,79 @@ async def run_cycle(
             outcome = await check_account(
                 app, connectors.get(platform), account, view, checks_for(account), options, enrich
             )
-            await results.put(outcome)
+            await results.put(outcome)  # cancelled at once if the writer dies (below)
 
     workers = [
         asyncio.create_task(worker(platform))
         for platform in queues
         for _ in range(min(len(queues[platform]), _limit(app, platform, concurrency)))
     ]
-    writer = asyncio.create_task(_writer(app, results, result, progress))
+    writer = asyncio.create_task(_writer(app, results, result, progress, fence))
+    fetching: asyncio.Future[list[None]] = asyncio.gather(*workers)
     try:
-        await asyncio.gather(*workers)
-    finally:
-        # Whatever happens to the workers, every finished result still reaches the store:
-        # a cancel (a stop whose grace ran out) must not cut the writer's flush short.
-        await results.put(None)
-        cancelled = False
-        while not writer.done():
-            try:
-                await asyncio.shield(writer)
-            except asyncio.CancelledError:
-                cancelled = True
-        if cancelled:
-            raise asyncio.CancelledError
-    with transaction(app.sessions) as session:
-        row = session.get(Cycle, result.cycle_id)
-        assert row is not None
-        row.finished_at = app.clock()
-        row.accounts_ok, row.accounts_failed = result.ok, result.failed
-        row.errors_by_kind = dict(result.errors_by_kind)
+        pair: list[asyncio.Future[Any]] = [fetching, writer]
+        await asyncio.wait(pair, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        fetching.cancel()
+        await _drain(results, writer)
+        # A cancel (a stop whose grace ran out): what finished is stored, and so is the fact
+        # that the cycle is incomplete, before the cancel goes on.
+        _finish_quietly(app, result, fence, stopped=True)
+        raise
+    if writer.done():  # the writer ends before the workers only when it failed
+        fetching.cancel()
+        await asyncio.gather(fetching, return_exceptions=True)
+        return _writer_failed(app, result, writer, fence, started)
+    await _drain(results, writer)
+    if writer.exception() is not None:
+        return _writer_failed(app, result, writer, fence, started)
+    finish_cycle(app, result, fence, stopped=bool(stop and stop.is_set()))
     result.seconds = time.monotonic() - started
     return result
+
+
+async def _drain(results: asyncio.Queue[Outcome | None], writer: asyncio.Task[None]) -> None:
+    """Tell the writer there is no more, and wait (through cancels) until it has stored it all."""
+    put = asyncio.ensure_future(results.put(None))
+    cancelled = False
+    while not writer.done():
+        try:
+            await asyncio.wait({asyncio.shield(writer)})
+        except asyncio.CancelledError:
+            cancelled = True
+    put.cancel()  # never left waiting on a full queue whose writer is gone
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+def _writer_failed(
+    app: App, result: CycleResult, writer: asyncio.Task[None], fence: Fence | None, started: float
+) -> CycleResult:
+    exc = writer.exception()
+    assert exc is not None
+    result.error = exc
+    result.seconds = time.monotonic() - started
+    if isinstance(exc, Fenced):
+        result.status, result.reason = "failed", str(exc)
+        logger.error("cycle stopped: %s", exc, extra={"cycle": result.cycle_id})
+        return result  # the lease moved on: this process writes nothing more
+    reason = f"storing results failed: {describe(exc) if is_unavailable(exc) else repr(exc)}"
+    logger.error("cycle failed", extra={"cycle": result.cycle_id, "reason": reason})
+    _finish_quietly(app, result, fence, failed=reason)
+    return result
+
+
+def _finish_quietly(
+    app: App, result: CycleResult, fence: Fence | None, *, stopped: bool = False, failed: str = ""
+) -> None:
+    """Record the end of a cycle that went wrong; if even that fails, say so and go on."""
+    try:
+        finish_cycle(app, result, fence, stopped=stopped, failed=failed)
+    except (SQLAlchemyError, Fenced) as exc:
+        logger.error(
+            "could not record the end of the cycle",
+            extra={"cycle": result.cycle_id, "error": describe(exc)},
+        )
 
 
 def _limit(app: App, platform: str, override: Mapping[str, int] | None) -> int:
@@ -157,9 +204,12 @@ async def check_account(
         snapshot = await connector.fetch(account.platform_id)
         if enrich is not None:
             snapshot = await enrich(account, snapshot)
+        findings = [spec.run(view, snapshot, options) for spec in checks]  # type: ignore[arg-type]
     except ConnectorError as err:
         return _failed(app, account, checks, started, err)
-    findings = [spec.run(view, snapshot, options) for spec in checks]  # type: ignore[arg-type]
+    except Exception as exc:  # the per-account boundary: one account, not the whole cycle
+        logger.exception("internal error checking account=%s", account.id)
+        return _failed(app, account, checks, started, InternalError(exc))
     return Outcome(account, started, app.clock(), findings)
 
 
@@ -176,7 +226,10 @@ async def _writer(
     results: asyncio.Queue[Outcome | None],
     result: CycleResult,
     progress: Callable[[int], None] | None,
+    fence: Fence | None,
 ) -> None:
+    cfg = app.settings.database
+    waits = delays(cfg.retry_first_seconds, cfg.retry_max_seconds, cfg.write_retries)
     done = False
     while not done:
         batch: list[Outcome] = []
@@ -188,15 +241,35 @@ async def _writer(
             item = results.get_nowait()
         done = item is None
         if batch:
-            await asyncio.to_thread(_write_batch, app, batch, result)
+            stored = await aretry(_storing(app, batch, result.cycle_id, fence), waits)
+            result.add(stored)
             if progress:
                 progress(len(batch))
 
 
-def _write_batch(app: App, batch: list[Outcome], result: CycleResult) -> None:
+def _storing(
+    app: App, batch: list[Outcome], cycle_id: int, fence: Fence | None
+) -> Callable[[], Awaitable[Stored]]:
+    return lambda: asyncio.to_thread(_write_batch, app, batch, cycle_id, fence)
+
+
+@dataclass
+class Stored:
+    """What one committed batch did: applied to the cycle's counts only after the commit."""
+
+    ok: int = 0
+    failed: int = 0
+    errors_by_kind: Counter[str] = field(default_factory=Counter)
+    changes: Changes = field(default_factory=Changes)
+
+
+def _write_batch(app: App, batch: list[Outcome], cycle_id: int, fence: Fence | None) -> Stored:
     """Store one batch in one transaction, with a single flush (the hot path of a cycle)."""
     ids = [o.account.id for o in batch]
+    stored = Stored()
     with transaction(app.sessions) as session:
+        if fence is not None:
+            fence(session)
         states, lapses = preload(session, ids)
         rows = {r.id: r for r in session.scalars(select(AccountRow).where(AccountRow.id.in_(ids)))}
         for outcome in batch:
@@ -207,17 +280,18 @@ def _write_batch(app: App, batch: list[Outcome], result: CycleResult) -> None:
                 outcome.finished_at,
                 states=states.setdefault(outcome.account.id, {}),
                 lapses=lapses.setdefault(outcome.account.id, {}),
-                changes=result.changes,
+                changes=stored.changes,
                 flush=False,
             )
             _note_fetch(rows.get(outcome.account.id), outcome)
             if outcome.error:
-                result.failed += 1
-                result.errors_by_kind[outcome.error.kind] += 1
+                stored.failed += 1
+                stored.errors_by_kind[outcome.error.kind] += 1
             else:
-                result.ok += 1
-        session.execute(insert(CheckRun), [_run_row(result.cycle_id, o) for o in batch])
-        result.changes.settle(session)
+                stored.ok += 1
+        session.execute(insert(CheckRun), [_run_row(cycle_id, o) for o in batch])
+        stored.changes.settle(session)
+    return stored
 
 
 def _run_row(cycle_id: int, outcome: Outcome) -> dict[str, object]:

@@ -88,7 +88,7 @@ async def assembled_cycle(
             progress=progress,
             stop=stop,
         )
-    if stop is None or not stop.is_set():
+    if result.status != "failed" and (stop is None or not stop.is_set()):
         health = await check_health(app, result.cycle_id, env)
         result.changes.opened += health.opened
         result.changes.resolved += health.resolved

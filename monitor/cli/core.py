@@ -257,7 +257,7 @@ def lapses_mute(
 def db_upgrade(config: ConfigOpt = None) -> None:
     """Create or upgrade the database schema to this version of socmon."""
     settings = open_settings(config)
-    engine = make_engine(settings.db_url, source=str(settings.source))
+    engine = make_engine(settings.db_url, source=str(settings.source), timeouts=settings.database)
     before = current_revision(engine)
     upgrade(engine)
     typer.echo(f"database at revision {head_revision()} (was {before or 'empty'}).")
