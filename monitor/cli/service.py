@@ -132,6 +132,15 @@ class Status:
     lease_holder: str = ""
     lease_expires: datetime | None = None
     credentials: list[CredentialStatus] = field(default_factory=list)
+    last_cycle_status: str = ""  # complete | incomplete | failed
+    last_cycle_reason: str = ""
+    unreadable_percent: float = 0.0
+    # Why `socmon status` exits 1 besides staleness: an incomplete cycle, too many unreadable.
+    alerts: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.stale or self.alerts else 0
 
 
 def build_status(app: App, now: datetime) -> Status:
@@ -151,6 +160,8 @@ def build_status(app: App, now: datetime) -> Status:
         report.accounts_checked = last.accounts_ok + last.accounts_failed
         report.accounts_failed = last.accounts_failed
         report.errors_by_kind = {str(k): int(v) for k, v in last.errors_by_kind.items()}
+        report.last_cycle_status, report.last_cycle_reason = last.status, last.reason
+        report.alerts += _cycle_alerts(report, settings.status.unreadable_alert_percent)
     with app.sessions() as session:
         rows = session.execute(
             select(AccountRow.platform, func.count())
@@ -167,6 +178,20 @@ def build_status(app: App, now: datetime) -> Status:
     return report
 
 
+def _cycle_alerts(report: Status, threshold: float) -> list[str]:
+    alerts = []
+    if report.last_cycle_status != "complete":
+        alerts.append(f"the last cycle is {report.last_cycle_status}: {report.last_cycle_reason}")
+    if report.accounts_total:
+        report.unreadable_percent = round(100 * report.accounts_failed / report.accounts_total, 1)
+    if report.unreadable_percent > threshold:
+        alerts.append(
+            f"{report.accounts_failed} of {report.accounts_total} accounts could not be read"
+            f" in the last cycle ({report.unreadable_percent:g} %, alert above {threshold:g} %)"
+        )
+    return alerts
+
+
 def _local(moment: datetime | None, tz: Any) -> datetime | None:
     return moment.astimezone(tz) if moment else None
 
@@ -177,20 +202,29 @@ def status(
         StatusFormat.text
     ),
 ) -> None:
-    """Show the daemon's health. Exit 1 when the last cycle is older than two check intervals."""
+    """Show the daemon's health.
+
+    Exit 1 when the last cycle is older than two check intervals, was incomplete, or could
+    not read more than status.unreadable_alert_percent of the accounts; 75 without database.
+    """
     app = open_app(config, writer=False)
     report = build_status(app, app.clock())
     if fmt is StatusFormat.json:
         typer.echo(json.dumps(asdict(report), default=_iso, indent=2))
     else:
         typer.echo(format_status(report, app.settings))
-    raise typer.Exit(1 if report.stale else 0)
+    raise typer.Exit(report.exit_code)
 
 
 def _iso(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _verdict(report: Status) -> str:
+    problems = ([f"STALE: {report.problem}"] if report.stale else []) + report.alerts
+    return "; ".join(problems) if problems else "ok"
 
 
 def format_status(report: Status, settings: Settings) -> str:
@@ -205,8 +239,8 @@ def format_status(report: Status, settings: Settings) -> str:
     lines = [
         f"last cycle:   {when(report.last_cycle_finished)}"
         + (
-            f" ({report.accounts_checked} of {report.accounts_total} accounts checked,"
-            f" {report.accounts_failed} failed)"
+            f" ({report.last_cycle_status}: {report.accounts_checked} of"
+            f" {report.accounts_total} accounts checked, {report.accounts_failed} unreadable)"
             if report.last_cycle_finished
             else ""
         ),
@@ -215,7 +249,7 @@ def format_status(report: Status, settings: Settings) -> str:
         f"next digest:  {when(report.next_digest)}",
         f"lease:        {report.lease_holder or 'nobody'}"
         + (f" until {when(report.lease_expires)}" if report.lease_expires else ""),
-        f"status:       {'STALE: ' + report.problem if report.stale else 'ok'}",
+        f"status:       {_verdict(report)}",
     ]
     for cred in report.credentials:
         lines.append(f"credential:   {cred.platform} {cred.status}: {cred.detail}")

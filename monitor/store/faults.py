@@ -95,9 +95,7 @@ def retry(
         except (OperationalError, InterfaceError, DBAPIError) as exc:
             if not is_transient(exc):
                 raise
-            logger.warning(
-                "database busy; retrying", extra={"error": describe(exc), "wait": wait}
-            )
+            logger.warning("database busy; retrying", extra={"error": describe(exc), "wait": wait})
         sleep(wait)
     return work()
 
@@ -114,8 +112,6 @@ async def aretry(
         except (OperationalError, InterfaceError, DBAPIError) as exc:
             if not is_transient(exc):
                 raise
-            logger.warning(
-                "database busy; retrying", extra={"error": describe(exc), "wait": wait}
-            )
+            logger.warning("database busy; retrying", extra={"error": describe(exc), "wait": wait})
         await sleep(wait)
     return await work()
