@@ -140,7 +140,7 @@ async def _drain(results: asyncio.Queue[Outcome | None], writer: asyncio.Task[No
     cancelled = False
     while not writer.done():
         try:
-            await asyncio.wait({asyncio.shield(writer)})
+            await asyncio.wait({writer})  # a cancelled wait leaves the writer running
         except asyncio.CancelledError:
             cancelled = True
     put.cancel()  # never left waiting on a full queue whose writer is gone
@@ -162,6 +162,7 @@ def _writer_failed(
     reason = f"storing results failed: {describe(exc) if is_unavailable(exc) else repr(exc)}"
     logger.error("cycle failed", extra={"cycle": result.cycle_id, "reason": reason})
     _finish_quietly(app, result, fence, failed=reason)
+    result.status, result.reason = "failed", reason  # even when the store could not say so
     return result
 
 

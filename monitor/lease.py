@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.context import Clock, utcnow
 from monitor.store.db import transaction
+from monitor.store.faults import describe
 from monitor.store.models import Lease
 
 logger = logging.getLogger(__name__)
@@ -94,16 +95,20 @@ class LeaseKeeper:
     clock: Clock = utcnow
     _held_until: datetime | None = None
     _standby: bool = False
+    # The database error of the last renewal, "" when it reached the database.
+    last_error: str = ""
 
     def renew(self) -> bool:
         """Take or renew the lease; logs only when this process gains or loses it."""
         now = self.clock()
         try:
             ok = try_acquire(self.sessions, self.name, self.holder, now, self.ttl)
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError) as exc:
             # The database is away: keep running jobs only until our lease would expire.
+            self.last_error = describe(exc)
             logger.warning("lease renewal failed", extra={"error": type(exc).__name__})
             return self.held()
+        self.last_error = ""
         was_held = self.held()
         self._held_until = now + self.ttl if ok else None
         if ok and not was_held:

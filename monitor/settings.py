@@ -138,8 +138,9 @@ class Database(_Section):
     write_retries: int = Field(4, ge=0, le=20)
     retry_first_seconds: float = Field(0.5, ge=0, le=60)
     retry_max_seconds: float = Field(60.0, gt=0, le=3600)
-    # `socmon run` waits this long for a database that is away at start before exiting 75.
-    start_wait_seconds: float = Field(300.0, ge=0, le=86_400)
+    # `socmon run` waits up to this long for a database that is away at start, then exits 75
+    # (the unit's TimeoutStartSec=60s must cover it plus a connect timeout per attempt).
+    start_wait_seconds: float = Field(30.0, ge=0, le=86_400)
 
 
 class StatusAlerts(_Section):

@@ -6,7 +6,8 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -17,10 +18,11 @@ import typer
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from monitor import logfmt
+from monitor import logfmt, sdnotify
 from monitor.connect import open_connectors
-from monitor.context import App, open_app
+from monitor.context import App, open_app, open_settings, utcnow
 from monitor.daemon import Daemon
+from monitor.daemon.dbwatch import DatabaseWatch, read_outage
 from monitor.daemon.jobs import check_trigger, digest_trigger, last_finished_cycle, next_fire
 from monitor.errors import UserError
 from monitor.health import CredentialStatus, credential_status
@@ -28,6 +30,7 @@ from monitor.lease import LeaseKeeper, current
 from monitor.metrics import Metrics, serve
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Settings
+from monitor.store.faults import EX_TEMPFAIL, DatabaseUnavailable, delays
 from monitor.store.models import AccountRow
 
 ConfigOpt = Annotated[
@@ -55,7 +58,7 @@ def run(config: ConfigOpt = None) -> None:
     # A line per job run (the lease job runs every 30 s) is noise; our jobs log what they did.
     for chatty in ("apscheduler", "alembic"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    app = open_app(config)
+    app = _open_waiting(config)
     # Missing platform secrets are config mistakes: exit 2 now, not at the first cycle.
     asyncio.run(_probe_connectors(app))
     logfmt.protect(secret_values(app.settings))
@@ -82,6 +85,32 @@ def run(config: ConfigOpt = None) -> None:
         logging.shutdown()
         os._exit(code)
     raise typer.Exit(code)
+
+
+def _open_waiting(config: Path | None, sleep: Callable[[float], None] = time.sleep) -> App:
+    """Open the app; a database that is away is waited for (backoff), then exit 75."""
+    settings = open_settings(config)
+    cfg = settings.database
+    waits = delays(max(cfg.retry_first_seconds, 1.0), cfg.retry_max_seconds, 64)
+    waited = 0.0  # the waits count toward the budget (each attempt adds its connect timeout)
+    watch: DatabaseWatch | None = None
+    for wait in waits:
+        try:
+            app = open_app(config)
+        except DatabaseUnavailable as exc:
+            if watch is None:
+                watch = DatabaseWatch(settings.state_dir, exc.database, utcnow)
+            watch.failed(exc.what)
+            if waited + wait > cfg.start_wait_seconds:
+                raise
+            sdnotify.notify(f"STATUS=waiting for the database: {exc.what}")
+            sleep(wait)
+            waited += wait
+            continue
+        if watch is not None:
+            watch.ok()
+        return app
+    raise AssertionError("unreachable: the last wait is past any deadline")
 
 
 async def _probe_connectors(app: App) -> None:
@@ -169,6 +198,12 @@ def build_status(app: App, now: datetime) -> Status:
             .group_by(AccountRow.platform)
         ).all()
         report.credentials = credential_status(session)
+    outage = read_outage(settings.state_dir)
+    if outage is not None:
+        report.alerts.append(
+            f"the daemon has found the database unavailable since"
+            f" {outage.since.isoformat(timespec='seconds')}: {outage.what}"
+        )
     report.failing_by_connector = {platform: count for platform, count in rows}
     report.next_check = _local(next_fire(trigger, now), tz)
     report.next_digest = _local(next_fire(digest_trigger(settings), now), tz)
@@ -207,7 +242,13 @@ def status(
     Exit 1 when the last cycle is older than two check intervals, was incomplete, or could
     not read more than status.unreadable_alert_percent of the accounts; 75 without database.
     """
-    app = open_app(config, writer=False)
+    try:
+        app = open_app(config, writer=False)
+    except DatabaseUnavailable as exc:
+        outage = read_outage(open_settings(config).state_dir)
+        since = f" since {outage.since.isoformat(timespec='seconds')}" if outage else ""
+        typer.echo(f"status:       database {exc.database} unavailable{since}: {exc.what}")
+        raise typer.Exit(EX_TEMPFAIL) from None
     report = build_status(app, app.clock())
     if fmt is StatusFormat.json:
         typer.echo(json.dumps(asdict(report), default=_iso, indent=2))
