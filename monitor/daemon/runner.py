@@ -42,6 +42,7 @@ from monitor.daemon.jobs import (
     overdue,
     run_check_cycle,
 )
+from monitor.daemon.recovery import recover
 from monitor.errors import UserError
 from monitor.lease import LeaseKeeper
 from monitor.metrics import Metrics
@@ -77,6 +78,7 @@ class Daemon:
         self._send_digests = send_digests or _send_due_digests
         self._deliver = deliver or _deliver_pending
         self.heartbeat = heartbeat or Heartbeat()
+        self._digests_waiting = False  # the digest job found a cycle running
         self.dbwatch = DatabaseWatch(app.settings.state_dir, redacted(app.engine), app.clock)
         # The real cycle reports its progress to the heartbeat (the watchdog means progress).
         self._cycle = self._real_cycle if cycle is default_cycle else cycle
@@ -149,6 +151,9 @@ class Daemon:
                     "seconds": round(result.seconds, 1),
                 },
             )
+        if self._digests_waiting and not self.stopper.is_set():
+            self._digests_waiting = False
+            self._counted(self._send_digests(self.app))  # they waited for this cycle
         return result
 
     def _real_cycle(self, app: App, stop: asyncio.Event) -> Coroutine[Any, Any, CycleResult]:
@@ -170,7 +175,17 @@ class Daemon:
         return sdnotify.notify("WATCHDOG=1", self.environ)
 
     def digests(self) -> DigestRun:
-        """The digest job: build and send whatever is due (the outbox makes it exactly-once)."""
+        """The digest job: build and send whatever is due (the outbox makes it exactly-once).
+
+        While a check cycle runs, building waits for it (the check job builds them when it
+        ends), so a digest never shows half a cycle; what is already built is still sent.
+        """
+        with self._idle:
+            checking = CHECK in self._running
+        self._digests_waiting = checking
+        if checking:
+            logger.info("digests wait for the running check cycle")
+            return self._counted(self._deliver(self.app))
         return self._counted(self._send_digests(self.app))
 
     def outbox(self) -> DigestRun:
@@ -191,11 +206,16 @@ class Daemon:
         else:
             self.dbwatch.ok()
         if held and not was_held:
-            # Just started or took over: catch up on a missed check and a missed morning.
+            # Just started or took over: put right what a dead holder left half-done, then
+            # catch up on a missed check and a missed morning.
             now = self.app.clock()
+            recover(self.app, now)
             if self._check_due_now():
+                # The catch-up cycle first; the check job builds the digests when it ends.
+                self._digests_waiting = True
                 self.scheduler.modify_job(CHECK, next_run_time=now)
-            self.scheduler.modify_job(DIGESTS, next_run_time=now)
+            else:
+                self.scheduler.modify_job(DIGESTS, next_run_time=now)
         if self.metrics is not None:
             self.metrics.lease_held.set(1 if held else 0)
         return held
