@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import sqlite3
 import threading
@@ -70,12 +71,19 @@ def _free_port() -> int:
         return port
 
 
+def _set(config: Path, **keys: object) -> None:
+    """Change keys of the example config in place (each key appears once in it)."""
+    text = config.read_text(encoding="utf-8")
+    for key, value in keys.items():
+        shown = f'"{value}"' if isinstance(value, str) else str(value)
+        text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {shown}", text)
+        assert n == 1, key
+    config.write_text(text, encoding="utf-8")
+
+
 def _pg_config(tmp_path: Path, url: str) -> Path:
     config = _config(tmp_path, "http://127.0.0.1:9")
-    text = config.read_text(encoding="utf-8").replace(
-        'database_url = ""', f'database_url = "{url}"'
-    )
-    config.write_text(text + "\n[database]\nconnect_timeout_seconds = 2\n", encoding="utf-8")
+    _set(config, database_url=url, connect_timeout_seconds=2)
     return config
 
 
@@ -133,10 +141,7 @@ def test_a_sqlite_database_locked_at_start_is_one_line_and_exit_75_with_nothing_
     tmp_path: Path,
 ) -> None:
     config = _config(tmp_path, "http://127.0.0.1:9")
-    text = config.read_text(encoding="utf-8")
-    config.write_text(
-        text + "\n[database]\nlock_timeout_seconds = 0.1\nwrite_retries = 1\n", encoding="utf-8"
-    )
+    _set(config, lock_timeout_seconds=0.1, write_retries=1)
     assert socmon("db", "upgrade", "--config", str(config)).returncode == 0
     other = sqlite3.connect(tmp_path / "state" / "socmon.db", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # another writer holds the lock for the whole command
