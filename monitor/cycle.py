@@ -97,7 +97,7 @@ async def run_cycle(
 
     async def worker(platform: str) -> None:
         queue = queues[platform]
-        while queue and not (stop and stop.is_set()):
+        while queue and not (stop and stop.is_set()) and (fence is None or fence.held()):
             account = queue.popleft()
             view = facts.get(account.id, account.view())
             outcome = await check_account(
@@ -129,7 +129,11 @@ async def run_cycle(
     await _drain(results, writer)
     if writer.exception() is not None:
         return _writer_failed(app, result, writer, fence, started)
-    finish_cycle(app, result, fence, stopped=bool(stop and stop.is_set()))
+    try:
+        finish_cycle(app, result, fence, stopped=bool(stop and stop.is_set()))
+    except Fenced as exc:
+        result.status, result.reason, result.error = "failed", str(exc), exc
+        logger.error("cycle stopped: %s", exc, extra={"cycle": result.cycle_id})
     result.seconds = time.monotonic() - started
     return result
 
@@ -270,7 +274,7 @@ def _write_batch(app: App, batch: list[Outcome], cycle_id: int, fence: Fence | N
     stored = Stored()
     with transaction(app.sessions) as session:
         if fence is not None:
-            fence(session)
+            fence.check(session)
         states, lapses = preload(session, ids)
         rows = {r.id: r for r in session.scalars(select(AccountRow).where(AccountRow.id.in_(ids)))}
         for outcome in batch:

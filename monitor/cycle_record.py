@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Called inside every write transaction of a cycle; raises Fenced once the lease moved on.
-Fence = Callable[[Session], None]
+
+class Fence(Protocol):
+    """The lease a cycle runs under (monitor.lease.LeaseFence)."""
+
+    def held(self) -> bool:
+        """Local and cheap: False once the lease has expired; workers then take no new account."""
+        ...
+
+    def check(self, session: Session) -> None:
+        """Inside every write transaction of the cycle: raise Fenced once the lease moved on."""
+        ...
 
 
 class Fenced(Exception):
@@ -88,7 +97,7 @@ def start_cycle(app: App, accounts: Sequence[Account], fence: Fence | None) -> C
         now = app.clock()
         with transaction(app.sessions) as session:
             if fence is not None:
-                fence(session)
+                fence.check(session)
             sync_accounts(session, app.accounts, now)
             expire_mutes(session, now)
             row = Cycle(started_at=now, accounts_total=len(accounts), status="running")
@@ -120,7 +129,7 @@ def finish_cycle(
     def work() -> None:
         with transaction(app.sessions) as session:
             if fence is not None:
-                fence(session)
+                fence.check(session)
             row = session.get(Cycle, result.cycle_id)
             assert row is not None
             row.finished_at = app.clock()

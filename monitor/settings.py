@@ -143,6 +143,11 @@ class Database(_Section):
     start_wait_seconds: float = Field(30.0, ge=0, le=86_400)
 
 
+class LeaseSettings(_Section):
+    # A crashed or frozen `socmon run` is replaced after this long; renewed three times as often.
+    seconds: int = Field(90, ge=3, le=3600)
+
+
 class StatusAlerts(_Section):
     # `socmon status` exits 1 when more than this share of the last cycle's accounts was unreadable.
     unreadable_alert_percent: float = Field(10.0, ge=0, le=100)
@@ -162,6 +167,7 @@ class Settings(_Section):
     web: Web = Web()
     metrics: Metrics = Metrics()
     database: Database = Database()
+    lease: LeaseSettings = LeaseSettings()
     status: StatusAlerts = StatusAlerts()
     # Where the file was read from; registry and logo paths are relative to it.
     source: Path = Path("socmon.toml")

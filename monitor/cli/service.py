@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -70,7 +70,8 @@ def run(config: ConfigOpt = None) -> None:
             where = "metrics.port"
             what = f"cannot listen on {cfg.host}:{cfg.port}: {exc.strerror}"
             raise UserError.one(str(app.settings.source), where, what) from None
-    daemon = Daemon(app, LeaseKeeper(app.sessions, clock=app.clock), metrics=metrics)
+    ttl = timedelta(seconds=app.settings.lease.seconds)
+    daemon = Daemon(app, LeaseKeeper(app.sessions, ttl=ttl, clock=app.clock), metrics=metrics)
     try:
         code = daemon.run()
     finally:

@@ -27,7 +27,6 @@ from sqlalchemy import delete, select
 from monitor import runner
 from monitor.context import App
 from monitor.cycle import CycleResult
-from monitor.lease import RENEW_SECONDS
 from monitor.settings import Schedule, Settings
 from monitor.store.db import transaction
 from monitor.store.models import CheckRun, Lease
@@ -176,19 +175,18 @@ def next_fire(trigger: BaseTrigger, after: datetime) -> datetime | None:
     return trigger.get_next_fire_time(None, after + timedelta(seconds=1))  # type: ignore[no-any-return]
 
 
-def last_finished_cycle(app: App) -> CycleRow | None:
+def last_finished_cycle(app: App, *, complete: bool = False) -> CycleRow | None:
+    """The newest cycle that ended (`complete`: the newest that ended complete)."""
+    query = select(CycleRow).where(CycleRow.finished_at.is_not(None))
+    if complete:
+        query = query.where(CycleRow.status == "complete")
     with app.sessions() as session:
-        return session.scalars(
-            select(CycleRow)
-            .where(CycleRow.finished_at.is_not(None))
-            .order_by(CycleRow.id.desc())
-            .limit(1)
-        ).first()
+        return session.scalars(query.order_by(CycleRow.id.desc()).limit(1)).first()
 
 
 def overdue(app: App, now: datetime, intervals: int = 1) -> bool:
-    """True when `intervals` scheduled checks have come and gone since the last finished cycle."""
-    last = last_finished_cycle(app)
+    """True when `intervals` scheduled checks have come and gone since the last complete cycle."""
+    last = last_finished_cycle(app, complete=True)
     if last is None or last.finished_at is None:
         return True
     trigger, due = check_trigger(app.settings.schedule, app.settings.tz), last.finished_at
@@ -223,7 +221,8 @@ def build_scheduler(
         WEEKLY: digest_trigger(settings, weekly=True),
         HOUSEKEEPING: CronTrigger(hour=HOUSEKEEPING_AT[0], minute=HOUSEKEEPING_AT[1], timezone=tz),
         OUTBOX: IntervalTrigger(minutes=OUTBOX_MINUTES, timezone=tz),
-        LEASE: IntervalTrigger(seconds=RENEW_SECONDS, timezone=tz),
+        # Renewed three times per lease, so one missed renewal never loses it.
+        LEASE: IntervalTrigger(seconds=max(1, settings.lease.seconds // 3), timezone=tz),
     }
     if watchdog:
         triggers[WATCHDOG] = IntervalTrigger(seconds=watchdog, timezone=tz)

@@ -44,7 +44,7 @@ from monitor.daemon.jobs import (
 )
 from monitor.daemon.recovery import recover
 from monitor.errors import UserError
-from monitor.lease import LeaseKeeper
+from monitor.lease import LeaseFence, LeaseKeeper
 from monitor.metrics import Metrics
 from monitor.store.faults import describe, is_unavailable, redacted
 
@@ -157,7 +157,8 @@ class Daemon:
         return result
 
     def _real_cycle(self, app: App, stop: asyncio.Event) -> Coroutine[Any, Any, CycleResult]:
-        return runner.run_check_cycle(app, stop=stop, progress=self.heartbeat.beat)
+        fence = LeaseFence(self.keeper)  # this cycle's writes stop if the lease moves on
+        return runner.run_check_cycle(app, stop=stop, progress=self.heartbeat.beat, fence=fence)
 
     def _note_database(self, result: CycleResult | None) -> None:
         if result is None:
