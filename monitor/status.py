@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 
 from monitor.context import App
 from monitor.daemon.dbwatch import read_outage
-from monitor.daemon.jobs import check_trigger, digest_trigger, last_finished_cycle, next_fire
+from monitor.daemon.jobs import (
+    check_trigger,
+    digest_trigger,
+    due_after,
+    last_finished_cycle,
+    next_fire,
+)
 from monitor.health import CredentialStatus, credential_status
 from monitor.lease import current
 from monitor.settings import Settings
@@ -57,8 +63,7 @@ def build_status(app: App, now: datetime) -> Status:
     last = last_finished_cycle(app)
     if last is not None and last.finished_at is not None:
         # Stale once two scheduled checks have come and gone without a finished cycle.
-        first = next_fire(trigger, last.finished_at)
-        second = next_fire(trigger, first) if first else None
+        second = due_after(settings.schedule, tz, last.finished_at, 2)
         report.stale = second is not None and now >= second
         report.problem = "the last cycle is older than two check intervals" if report.stale else ""
         report.last_cycle_started, report.last_cycle_finished = last.started_at, last.finished_at
