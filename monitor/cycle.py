@@ -13,18 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from checks.base import AccountView, CheckSpec, Finding, Status
 from checks.capabilities import checks_for
 from connectors.base import AccountSnapshot, Connector, ConnectorError
+from monitor.breaker import Breaker
 from monitor.context import App
 from monitor.cycle_record import (
     CycleResult,
@@ -34,12 +33,11 @@ from monitor.cycle_record import (
     finish_cycle,
     start_cycle,
 )
+from monitor.cycle_writer import BATCH, Outcome
+from monitor.cycle_writer import writer as store_results
 from monitor.directory import account_facts
-from monitor.lapses import Changes, preload, record_findings
 from monitor.registry import Account
-from monitor.store.db import transaction
-from monitor.store.faults import aretry, delays, describe, is_unavailable
-from monitor.store.models import AccountRow, CheckRun
+from monitor.store.faults import describe, is_unavailable
 
 __all__ = ["CycleResult", "Outcome", "check_account", "run_cycle"]
 
@@ -47,18 +45,6 @@ logger = logging.getLogger(__name__)
 
 Enrich = Callable[[Account, AccountSnapshot], Awaitable[AccountSnapshot]]
 ChecksFor = Callable[[Account], Sequence[CheckSpec]]
-BATCH = 100
-
-
-@dataclass
-class Outcome:
-    """One account's result, on its way to the writer."""
-
-    account: Account
-    started_at: datetime
-    finished_at: datetime
-    findings: list[Finding]
-    error: ConnectorError | None = None
 
 
 def all_checks(account: Account) -> Sequence[CheckSpec]:
@@ -94,15 +80,27 @@ async def run_cycle(
     for account in accounts:
         queues.setdefault(account.platform, deque()).append(account)
     results: asyncio.Queue[Outcome | None] = asyncio.Queue(maxsize=BATCH * 2)
+    breakers = {platform: Breaker(platform) for platform in queues}
 
     async def worker(platform: str) -> None:
-        queue = queues[platform]
+        queue, breaker = queues[platform], breakers[platform]
         while queue and not (stop and stop.is_set()) and (fence is None or fence.held()):
             account = queue.popleft()
-            view = facts.get(account.id, account.view())
-            outcome = await check_account(
-                app, connectors.get(platform), account, view, checks_for(account), options, enrich
-            )
+            if breaker.open:  # the platform is down: unknown without another request
+                started = app.clock()
+                outcome = _failed(app, account, checks_for(account), started, breaker.refusal())
+            else:
+                view = facts.get(account.id, account.view())
+                outcome = await check_account(
+                    app,
+                    connectors.get(platform),
+                    account,
+                    view,
+                    checks_for(account),
+                    options,
+                    enrich,
+                )
+                breaker.record(outcome.error)
             await results.put(outcome)  # cancelled at once if the writer dies (below)
 
     workers = [
@@ -110,7 +108,7 @@ async def run_cycle(
         for platform in queues
         for _ in range(min(len(queues[platform]), _limit(app, platform, concurrency)))
     ]
-    writer = asyncio.create_task(_writer(app, results, result, progress, fence))
+    writer = asyncio.create_task(store_results(app, results, result, progress, fence))
     fetching: asyncio.Future[list[None]] = asyncio.gather(*workers)
     try:
         pair: list[asyncio.Future[Any]] = [fetching, writer]
@@ -224,113 +222,3 @@ def _failed(
     detail = f"{account.id}: could not be read from {account.platform} ({err})."
     findings = [Finding(spec.id, Status.UNKNOWN, detail, {"error": err.kind}) for spec in checks]
     return Outcome(account, started, app.clock(), findings, err)
-
-
-async def _writer(
-    app: App,
-    results: asyncio.Queue[Outcome | None],
-    result: CycleResult,
-    progress: Callable[[int], None] | None,
-    fence: Fence | None,
-) -> None:
-    cfg = app.settings.database
-    waits = delays(cfg.retry_first_seconds, cfg.retry_max_seconds, cfg.write_retries)
-    done = False
-    while not done:
-        batch: list[Outcome] = []
-        item = await results.get()
-        while item is not None:
-            batch.append(item)
-            if len(batch) >= BATCH or results.empty():
-                break
-            item = results.get_nowait()
-        done = item is None
-        if batch:
-            stored = await aretry(_storing(app, batch, result.cycle_id, fence), waits)
-            result.add(stored)
-            if progress:
-                progress(len(batch))
-
-
-def _storing(
-    app: App, batch: list[Outcome], cycle_id: int, fence: Fence | None
-) -> Callable[[], Awaitable[Stored]]:
-    return lambda: asyncio.to_thread(_write_batch, app, batch, cycle_id, fence)
-
-
-@dataclass
-class Stored:
-    """What one committed batch did: applied to the cycle's counts only after the commit."""
-
-    ok: int = 0
-    failed: int = 0
-    errors_by_kind: Counter[str] = field(default_factory=Counter)
-    changes: Changes = field(default_factory=Changes)
-
-
-def _write_batch(app: App, batch: list[Outcome], cycle_id: int, fence: Fence | None) -> Stored:
-    """Store one batch in one transaction, with a single flush (the hot path of a cycle)."""
-    ids = [o.account.id for o in batch]
-    stored = Stored()
-    with transaction(app.sessions) as session:
-        if fence is not None:
-            fence.check(session)
-        states, lapses = preload(session, ids)
-        rows = {r.id: r for r in session.scalars(select(AccountRow).where(AccountRow.id.in_(ids)))}
-        for outcome in batch:
-            record_findings(
-                session,
-                outcome.account.id,
-                outcome.findings,
-                outcome.finished_at,
-                states=states.setdefault(outcome.account.id, {}),
-                lapses=lapses.setdefault(outcome.account.id, {}),
-                changes=stored.changes,
-                flush=False,
-            )
-            _note_fetch(rows.get(outcome.account.id), outcome)
-            if outcome.error:
-                stored.failed += 1
-                stored.errors_by_kind[outcome.error.kind] += 1
-            else:
-                stored.ok += 1
-        session.execute(insert(CheckRun), [_run_row(cycle_id, o) for o in batch])
-        stored.changes.settle(session)
-    return stored
-
-
-def _run_row(cycle_id: int, outcome: Outcome) -> dict[str, object]:
-    error = outcome.error
-    return {
-        "cycle_id": cycle_id,
-        "account_id": outcome.account.id,
-        "started_at": outcome.started_at,
-        "finished_at": outcome.finished_at,
-        "outcome": "failed" if error else "ok",
-        "error_kind": error.kind if error else "",
-        "error": str(error) if error else "",
-    }
-
-
-def _note_fetch(row: AccountRow | None, outcome: Outcome) -> None:
-    """Log on state changes only: 'failing since' once, 'recovered' once."""
-    if row is None:
-        return
-    if outcome.error is not None:
-        if row.fetch_status != "failed":
-            row.failing_since = outcome.finished_at
-            logger.warning(
-                "account failing account=%s platform=%s kind=%s error=%s",
-                row.id,
-                row.platform,
-                outcome.error.kind,
-                outcome.error,
-            )
-        row.fetch_status = "failed"
-        row.last_error = str(outcome.error)
-    else:
-        if row.fetch_status == "failed":
-            logger.info("account recovered account=%s platform=%s", row.id, row.platform)
-        row.fetch_status = "ok"
-        row.failing_since = None
-        row.last_error = ""

@@ -24,7 +24,7 @@ from monitor.store.faults import delays, retry
 from monitor.store.models import Cycle
 
 if TYPE_CHECKING:
-    from monitor.cycle import Stored
+    from monitor.cycle_writer import Stored
 
 logger = logging.getLogger(__name__)
 
