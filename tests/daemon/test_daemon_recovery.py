@@ -76,3 +76,34 @@ def test_digest_retry_failed_re_queues_and_sends_what_had_used_up_its_attempts(
     with app.sessions() as session:
         row = session.scalars(select(OutboxMessage)).one()
     assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_a_stop_whose_grace_ran_out_still_records_the_cycle_as_incomplete(tmp_path: Path) -> None:
+    import asyncio
+
+    from connectors.base import AccountSnapshot
+    from monitor.context import App
+    from monitor.cycle import run_cycle
+    from monitor.daemon import Stopper, run_check_cycle
+
+    app = upgraded_app(write_config(tmp_path, accounts=3), clock=lambda: T0)
+    stopper = Stopper()
+
+    class Hanging:
+        platform = "facebook"
+
+        async def fetch(self, platform_id: str) -> AccountSnapshot:
+            if platform_id.endswith("0"):
+                stopper.set()  # SIGTERM while this fetch hangs
+                await asyncio.Event().wait()
+            return AccountSnapshot("facebook", platform_id, T0, name="School")
+
+    async def cycle(a: App, stop: asyncio.Event):  # type: ignore[no-untyped-def]
+        return await run_cycle(a, {"facebook": Hanging()}, stop=stop, concurrency={"facebook": 1})
+
+    assert run_check_cycle(app, stopper, cycle=cycle, grace=0.2) is None  # cut short
+
+    with app.sessions() as session:
+        (row,) = session.scalars(select(Cycle)).all()
+    assert (row.status, row.finished_at) == ("incomplete", T0)
+    assert row.reason.startswith("stopped before every account was checked: 0 of 3")

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from test_end_to_end import _config, socmon
 
+from monitor.cycle import CycleResult
 from monitor.demo import DEMO_SECRETS
+from monitor.report import check_exit_code, summary_line
 from monitor.settings import load_settings
 from monitor.store.db import make_engine, session_factory
 from monitor.store.models import Cycle, Lapse
@@ -157,3 +160,49 @@ def test_a_sqlite_database_locked_at_start_is_one_line_and_exit_75_with_nothing_
     assert "Traceback" not in done.stderr
     cycles, lapses = _stored(config)
     assert (cycles, lapses) == ([], set())
+
+
+def _result(**kw: object) -> CycleResult:
+    defaults: dict[str, object] = {"cycle_id": 1, "accounts": 4, "ok": 4, "status": "complete"}
+    return CycleResult(**{**defaults, **kw})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("result", "open_lapses", "credentials", "code"),
+    [
+        pytest.param(_result(), 0, 0, 0, id="all read, nothing open"),
+        pytest.param(_result(), 2, 0, 1, id="open lapses"),
+        pytest.param(_result(), 0, 1, 1, id="a credential lapse"),
+        pytest.param(_result(ok=3, failed=1), 0, 0, 1, id="an account unreadable"),
+        pytest.param(
+            _result(ok=2, status="incomplete", reason="stopped"), 0, 0, 1, id="incomplete"
+        ),
+        pytest.param(
+            _result(
+                status="failed", reason="x", error=OperationalError("s", {}, Exception("gone"))
+            ),
+            0,
+            0,
+            75,
+            id="database gone",
+        ),
+        pytest.param(
+            _result(status="failed", reason="x", error=RuntimeError("bug")), 0, 0, 1, id="failed"
+        ),
+    ],
+)
+def test_the_check_exit_code_is_0_only_when_everything_was_read_and_nothing_is_open(
+    result: CycleResult, open_lapses: int, credentials: int, code: int
+) -> None:
+    assert check_exit_code(result, open_lapses, credentials) == code
+
+
+def test_the_last_line_of_check_says_the_cycle_was_incomplete_and_why() -> None:
+    result = _result(ok=2, status="incomplete", reason="stopped before every account was checked")
+
+    line = summary_line(result, 0, 2)
+
+    assert line == (
+        "checked 4 accounts: 2 read, 0 could not be read; 0 open lapses (0 new, 0 resolved);"
+        " 2 credential lapses open; cycle incomplete: stopped before every account was checked."
+    )
