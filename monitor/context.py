@@ -9,12 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import UserError
 from monitor.registry import Account, load_configured_registry
 from monitor.settings import Settings, find_config, load_settings
 from monitor.store.db import make_engine, session_factory
+from monitor.store.faults import redacted, unavailable
 from monitor.store.migrate import ensure_current
 
 Clock = Callable[[], datetime]
@@ -72,7 +74,12 @@ def open_app(
     accounts = load_configured_registry(settings)
     if check_db:
         require_database(settings)
-    engine = make_engine(settings.db_url, source=str(settings.source), writer=writer)
+    engine = make_engine(
+        settings.db_url, source=str(settings.source), writer=writer, timeouts=settings.database
+    )
     if check_db:
-        ensure_current(engine)
+        try:
+            ensure_current(engine)
+        except (OperationalError, InterfaceError) as exc:
+            raise unavailable(exc, redacted(engine)) from None
     return App(settings, engine, session_factory(engine), accounts, clock)
