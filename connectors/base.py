@@ -95,6 +95,8 @@ class AccountSnapshot:
     # Logo detection results filled in after the fetch, keyed "banner"/"picture":
     # True seen, False not seen, None the image could not be fetched or decoded.
     logo_seen: Mapping[str, bool | None] = field(default_factory=dict)
+    # When the detector last analysed each image's content (cached verdicts keep their date).
+    logo_analysed_at: Mapping[str, datetime] = field(default_factory=dict)
 
     def exposes(self, fact: Fact) -> bool:
         """True when the platform gave this fact."""

@@ -33,6 +33,9 @@ class District(_Section):
     email_domains: tuple[str, ...] = Field(min_length=1)
     timezone: str = "UTC"
     logo_files: tuple[Path, ...] = ()
+    # An unchanged banner/picture URL reuses its logo verdict this long before a conditional
+    # request asks whether the image changed (CDN URLs change with the image anyway).
+    logo_recheck_days: int = Field(default=7, ge=0, le=365)
     it_contact: str = ""
     communications: tuple[str, ...] = ()
     # Weekends never count; these dates don't either (with digest.school_days_only).

@@ -142,6 +142,11 @@ def image_route(variants: Mapping[str, str] | None = None) -> Route:
 
     async def image(request: Request) -> Response:
         name = request.path_params["name"]
-        return Response(render(name, chosen.get(name, "plain")), media_type="image/png")
+        variant = chosen.get(name, "plain")
+        # Like a CDN: a strong validator, and 304 with no body when the client has it.
+        etag = f'"{zlib.crc32(f"{name}:{variant}".encode()):08x}"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(render(name, variant), media_type="image/png", headers={"ETag": etag})
 
     return Route("/_sandbox/img/{name}", image)

@@ -250,3 +250,23 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+
+
+class ImageVerdict(Base):
+    """What the logo detector said about one banner or picture URL, and how to ask again.
+
+    Kept so that an image is downloaded and analysed only when it changed: the URL (CDN
+    URLs change with the image), the HTTP validators for a conditional request, and the
+    content hash (the same picture on many accounts is analysed once).
+    """
+
+    __tablename__ = "image_verdicts"
+
+    url_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the URL
+    detector: Mapped[str] = mapped_column(String(64))  # fingerprint of logos and method
+    seen: Mapped[bool] = mapped_column(Boolean)
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    etag: Mapped[str] = mapped_column(String(200), default="")
+    last_modified: Mapped[str] = mapped_column(String(64), default="")
+    analysed_at: Mapped[datetime]  # when the detector last ran on this content
+    checked_at: Mapped[datetime]  # when the URL was last downloaded or revalidated
