@@ -117,6 +117,8 @@ class World:
     errors: int = 0
     # Instagram, X and YouTube data (sandbox.social), served beside the Graph pages.
     social: SocialWorld = field(default_factory=lambda: SocialWorld(clock=_no_clock))
+    # Image requests, 304s and body bytes served (sandbox.images), for the benchmark.
+    images: Counter[str] = field(default_factory=Counter)
     # Synthetic worlds: ids in listing order and a builder for pages not yet materialised.
     _order: list[str] | None = None
     _build: Callable[[str], Page | None] | None = None
