@@ -100,7 +100,9 @@ def create_app(world: World) -> Starlette:
 
     routes = [
         Route("/_sandbox/stats", stats),
-        image_route(counts=world.images),  # banners and pictures, some with the district logo (sandbox.images)
+        image_route(
+            counts=world.images
+        ),  # banners and pictures, some with the district logo (sandbox.images)
         *business_routes(world),
         *x.routes(world.social),
         *youtube.routes(world.social),

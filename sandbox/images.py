@@ -9,10 +9,9 @@ Everything is seeded by the image name, so a URL always serves the same bytes.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import logging
 import zlib
+from collections import Counter
 from collections.abc import Mapping
 
 import cv2
