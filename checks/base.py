@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from checks.names import Resolution, Roster
 from connectors.base import AccountSnapshot, Fact
 
 
@@ -61,6 +62,11 @@ class AccountView:
     last_reviewed_at: datetime | None = None
     # check id -> when a person last attested it (for facts no API exposes).
     attestations: Mapping[str, datetime] = field(default_factory=dict)
+    # The consent roster as keyed hashes (prepared by the cycle), or why there is none.
+    roster: Roster | None = None
+    roster_missing: str = "no consent roster imported"
+    # (post id, student id) -> a manager's answer to a student_privacy finding.
+    privacy_resolutions: Mapping[tuple[str, str], Resolution] = field(default_factory=dict)
 
 
 class CheckOptions(BaseModel):
@@ -72,6 +78,8 @@ class CheckOptions(BaseModel):
     freshness_days: int = Field(30, ge=1, le=3650)
     min_admins: int = Field(2, ge=1, le=20)
     attest_every_days: int = Field(30, ge=1, le=365)
+    # Account kinds that may share student information at all (NW AP140-C 1.10.1).
+    student_info_kinds: tuple[str, ...] = ("school", "district")
     # District facts, copied from [district] by the config loader.
     district_name: str = ""
     signature_texts: tuple[str, ...] = ()

@@ -1,0 +1,305 @@
+"""Students' names as keyed hashes: the normaliser, the roster index and the n-gram matcher.
+
+Names are folded the way the other text checks fold text (compatibility-normalised,
+accents dropped, case-folded), possessive 's and apostrophes removed, hyphens and
+punctuation made spaces. Each roster name phrase is kept only as an HMAC of its folded
+form; a post's text is cut into token n-grams hashed with the same key and looked up
+in a set, so matching costs the same whatever the size of the roster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+CONSENTS = ("none", "first_name", "full")
+# Kinds of name phrase: a full name, a first name alone, and a part (a surname alone, a
+# first name that is a common word) that never makes a finding but is masked in excerpts.
+FULL, FIRST, PART = "full", "first", "part"
+STRENGTH = {PART: 0, FIRST: 1, FULL: 2}
+HASH_HEX = 32  # 128 bits of the HMAC: collisions are out of reach for any roster size
+
+# First names that are also everyday words: alone they say nothing, so they only count as
+# part of a full name (precision: "Hope", "Grace", "Hunter" in a caption are rarely students).
+COMMON_WORD_NAMES = frozenset(
+    [
+        "amber",
+        "angel",
+        "april",
+        "art",
+        "august",
+        "autumn",
+        "baby",
+        "bear",
+        "bill",
+        "blue",
+        "bob",
+        "brook",
+        "brooke",
+        "buddy",
+        "cash",
+        "chance",
+        "charity",
+        "chase",
+        "cliff",
+        "crystal",
+        "daisy",
+        "dale",
+        "dawn",
+        "destiny",
+        "dove",
+        "drew",
+        "faith",
+        "fawn",
+        "forest",
+        "fox",
+        "frank",
+        "gale",
+        "genesis",
+        "ginger",
+        "glen",
+        "grace",
+        "grant",
+        "guy",
+        "harmony",
+        "haven",
+        "hawk",
+        "hazel",
+        "heather",
+        "holly",
+        "honey",
+        "hope",
+        "hunter",
+        "iris",
+        "ivy",
+        "jack",
+        "jay",
+        "journey",
+        "joy",
+        "june",
+        "justice",
+        "king",
+        "lark",
+        "liberty",
+        "lily",
+        "lyric",
+        "mark",
+        "mason",
+        "max",
+        "may",
+        "melody",
+        "mercy",
+        "miles",
+        "misty",
+        "nova",
+        "page",
+        "paige",
+        "pat",
+        "patience",
+        "pearl",
+        "penny",
+        "prince",
+        "rain",
+        "raven",
+        "reed",
+        "rich",
+        "river",
+        "robin",
+        "rocky",
+        "rose",
+        "ruby",
+        "rusty",
+        "sage",
+        "sandy",
+        "serenity",
+        "sky",
+        "skye",
+        "sparrow",
+        "star",
+        "stone",
+        "storm",
+        "summer",
+        "sunny",
+        "true",
+        "trinity",
+        "victory",
+        "violet",
+        "wade",
+        "will",
+        "win",
+        "winter",
+        "wolf",
+        "wren",
+        "young",
+    ]
+)
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*'?", re.UNICODE)
+_HASHTAG = re.compile(r"#([^\W_]+)", re.UNICODE)
+
+
+def fold_word(word: str) -> str:
+    """One word folded: no accents, lower case, no possessive 's, no apostrophes."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_APOSTROPHES))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if plain.endswith("'s"):
+        plain = plain[:-2]
+    return plain.replace("'", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A folded word and where it sits in the original text."""
+
+    word: str
+    start: int
+    end: int
+
+
+def tokens(text: str) -> list[Token]:
+    """The folded words of `text`; a camel-case hashtag also yields its parts (#JaneDoe)."""
+    out: list[Token] = []
+    text = unicodedata.normalize("NFC", text.translate(_APOSTROPHES))
+    for match in _TOKEN.finditer(text):
+        raw = match.group(0)
+        start, end = match.span()
+        hashtag = start > 0 and text[start - 1] == "#"
+        if hashtag:
+            start -= 1
+        word = fold_word(raw)
+        if word:
+            out.append(Token(word, start, end))
+        parts = _camel_parts(raw) if hashtag else []
+        if len(parts) > 1:
+            out.extend(Token(fold_word(p), start, end) for p in parts if fold_word(p))
+    return out
+
+
+def _camel_parts(word: str) -> list[str]:
+    """A hashtag's words by their capitals: "JaneDoe" -> Jane, Doe; "ÉmileDupont" too."""
+    parts: list[str] = []
+    current = ""
+    for char in word:
+        if char.isupper() and current and current[-1].islower():
+            parts.append(current)
+            current = ""
+        current += char
+    return [*parts, current] if current else parts
+
+
+def fold_name(name: str) -> list[str]:
+    """A roster name as folded words ("Smith-Jones" -> smith, jones; "O'Brien" -> obrien)."""
+    return [t.word for t in tokens(name)]
+
+
+def keyed_hash(key: bytes, phrase: str) -> str:
+    """The HMAC of one folded phrase, hex, shortened to HASH_HEX characters."""
+    return hmac.digest(key, phrase.encode("utf-8"), hashlib.sha256).hex()[:HASH_HEX]
+
+
+def name_phrases(first: str, last: str, preferred: str = "") -> Iterator[tuple[str, str]]:
+    """(kind, folded phrase) for every way a post may write this student's name."""
+    surname = fold_name(last)
+    givens = [g for g in (fold_name(first), fold_name(preferred)) if g]
+    seen: set[tuple[str, str]] = set()
+    for given in givens:
+        if surname:
+            for words in (given + surname, surname + given):
+                for phrase in (" ".join(words), "".join(words)):  # "jane doe", "#JaneDoe"
+                    seen.add((FULL, phrase))
+        alone = " ".join(given)
+        seen.add((PART if alone in COMMON_WORD_NAMES else FIRST, alone))
+    if surname:
+        seen.add((PART, " ".join(surname)))
+    # A phrase that is both (a surname that is also a first name) keeps its strongest kind.
+    strongest: dict[str, str] = {}
+    for kind, phrase in seen:
+        if phrase not in strongest or STRENGTH[kind] > STRENGTH[strongest[phrase]]:
+            strongest[phrase] = kind
+    yield from sorted((kind, phrase) for phrase, kind in strongest.items())
+
+
+def key_check(key: bytes) -> str:
+    """A fingerprint of the key, stored with the roster, so a changed key is noticed."""
+    return keyed_hash(key, "socmon roster key check")
+
+
+@dataclass(frozen=True, slots=True)
+class Student:
+    """What socmon keeps of a student: never a name."""
+
+    student_id: str
+    school: str
+    consent: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One roster name found in a text: whose, which kind, and where in the text."""
+
+    student: Student
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A manager's answer to one finding: consent on file, or the post was edited."""
+
+    kind: str  # "consent" | "edited"
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """The imported roster as the check reads it: keyed hashes to students, and the key."""
+
+    key: bytes = field(repr=False)
+    entries: Mapping[str, tuple[tuple[Student, str], ...]]
+    # Keys of staff names from the registry: a full name that is also staff is not a student.
+    staff: frozenset[str] = frozenset()
+    longest: int = 1  # most words in any phrase: the n-gram length to look up
+
+    def find(self, text: str) -> list[Match]:
+        """Every roster phrase in `text`, looked up n-gram by n-gram (no per-student scan)."""
+        words = tokens(text)
+        found: list[Match] = []
+        for i in range(len(words)):
+            for n in range(1, min(self.longest, len(words) - i) + 1):
+                span = words[i : i + n]
+                digest = keyed_hash(self.key, " ".join(t.word for t in span))
+                hits = self.entries.get(digest)
+                if not hits or digest in self.staff:
+                    continue
+                found.extend(Match(s, kind, span[0].start, span[-1].end) for s, kind in hits)
+        return found
+
+
+def build_roster(
+    key: bytes,
+    rows: Iterable[tuple[Student, str, str]],
+    staff_names: Iterable[str] = (),
+    longest: int = 1,
+) -> Roster:
+    """A Roster from (student, kind, key hash) rows and the registry's staff names in clear."""
+    entries: dict[str, list[tuple[Student, str]]] = {}
+    for student, kind, digest in rows:
+        entries.setdefault(digest, []).append((student, kind))
+    staff: set[str] = set()
+    for name in staff_names:
+        words = fold_name(name)
+        for n in range(2, len(words) + 1):  # "Ann Lee", and "Lee" after "Dr. Ann Lee"
+            for i in range(len(words) - n + 1):
+                staff.add(keyed_hash(key, " ".join(words[i : i + n])))
+        if len(words) >= 2:
+            staff.add(keyed_hash(key, " ".join([words[-1], *words[:-1]])))
+    frozen = {digest: tuple(hits) for digest, hits in entries.items()}
+    return Roster(key, frozen, frozenset(staff), max(longest, 1))

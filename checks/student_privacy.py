@@ -1,0 +1,209 @@
+"""Posts name students only as far as their consent allows (full names, media, account kind).
+
+The roster reaches the check as keyed hashes (`account.roster`, prepared by the cycle);
+the check never sees a name in clear and never writes one: its evidence shows the words
+of the post around each match with the name replaced by the student's id.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from checks.base import (
+    CMSD82,
+    CRPS,
+    LPSD,
+    NW,
+    PARK_WEST,
+    AccountView,
+    CheckOptions,
+    Citation,
+    Finding,
+    Status,
+    check,
+)
+from checks.names import FIRST, FULL, STRENGTH, Match, Roster, Student
+from connectors.base import AccountSnapshot, Fact, Post
+
+logger = logging.getLogger(__name__)
+
+_MAX_EXAMPLES = 10
+_CONTEXT = 40  # characters of the post shown either side of a name
+
+NOT_THIS_KIND = "names a student in full on an account that may not share student information"
+NO_FULL_CONSENT = "names a student in full without full-name consent"
+NO_MEDIA_CONSENT = "names a student without media consent on a post with a photo or video"
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """The strongest mention of one student in one post."""
+
+    post: Post
+    student: Student
+    kind: str
+    excerpt: str
+
+
+def _texts(post: Post) -> list[str]:
+    """Everything the account itself published on the post."""
+    own = [c.text for c in post.comments if c.by_account and c.text]
+    return [t for t in (post.text, *post.alt_texts, *own, *post.own_replies) if t]
+
+
+def excerpt(text: str, match: Match, everyone: list[Match]) -> str:
+    """The words around `match`, every roster name in them replaced by its student's id."""
+    lo, hi = max(0, match.start - _CONTEXT), min(len(text), match.end + _CONTEXT)
+    # Widen to whole names so a name cut by the window is never half shown.
+    for other in everyone:
+        if other.start < lo < other.end:
+            lo = other.start
+        if other.start < hi < other.end:
+            hi = other.end
+    spans = sorted(
+        {(m.start, m.end, m.student.student_id) for m in everyone if lo <= m.start < hi},
+    )
+    out: list[str] = []
+    cursor = lo
+    for start, end, student_id in spans:
+        if start < cursor:  # overlapping phrases of the same name: already masked
+            cursor = max(cursor, end)
+            continue
+        out.append(text[cursor:start])
+        out.append(f"[student {student_id}]")
+        cursor = end
+    out.append(text[cursor:hi])
+    body = " ".join("".join(out).split())
+    return ("…" if lo > 0 else "") + body + ("…" if hi < len(text) else "")
+
+
+def _hits(post: Post, roster: Roster, account: AccountView) -> list[_Hit]:
+    """One hit per student named in the post, on this account's school (or district-wide)."""
+    best: dict[str, _Hit] = {}
+    for text in _texts(post):
+        everyone = roster.find(text)
+        for match in everyone:
+            student = match.student
+            if account.kind != "district" and student.school != account.school:
+                continue  # a student of another school: the same name is someone else
+            held = best.get(student.student_id)
+            if held is None or STRENGTH[match.kind] > STRENGTH[held.kind]:
+                best[student.student_id] = _Hit(
+                    post, student, match.kind, excerpt(text, match, everyone)
+                )
+    return [hit for hit in best.values() if hit.kind in (FULL, FIRST)]
+
+
+def _reason(hit: _Hit, may_share: bool) -> str | None:
+    """Why this mention is a lapse; None when the student's consent covers it."""
+    if hit.kind == FULL and not may_share:
+        return NOT_THIS_KIND
+    if hit.kind == FULL and hit.student.consent != "full":
+        return NO_FULL_CONSENT
+    if hit.student.consent == "none" and hit.post.has_media:
+        return NO_MEDIA_CONSENT
+    return None
+
+
+def _example(hit: _Hit, reason: str, account: AccountView) -> dict[str, object]:
+    example: dict[str, object] = {
+        "post_id": hit.post.post_id,
+        "permalink": hit.post.permalink,
+        "student_id": hit.student.student_id,
+        "reason": reason,
+        "excerpt": hit.excerpt,
+    }
+    marked = account.privacy_resolutions.get((hit.post.post_id, hit.student.student_id))
+    if marked is not None and marked.kind == "edited":
+        example["marked_edited"] = f"{marked.by} on {marked.at:%Y-%m-%d}"
+    return example
+
+
+@check(
+    id="student_privacy",
+    title="Posts respect students' consent",
+    clauses=(
+        Citation(PARK_WEST, "Guidelines: first name only unless full-name consent"),
+        Citation(CMSD82, "C.3.e"),
+        Citation(LPSD, "3.3"),
+        Citation(NW, "1.10.1"),
+        Citation(CRPS, "2.a"),
+    ),
+    remediation=(
+        "Edit the post to use the first name only (or remove the photo), or record the "
+        "consent on file with 'socmon students resolve'."
+    ),
+    severity="high",
+)
+def student_privacy(
+    account: AccountView, snapshot: AccountSnapshot, options: CheckOptions
+) -> Finding:
+    """Lapse when a post names a student beyond the consent the roster records."""
+    who = account.account_id
+    roster = account.roster
+    if roster is None:
+        return Finding(
+            "student_privacy",
+            Status.UNKNOWN,
+            f"{who}: students' names cannot be checked ({account.roster_missing}).",
+            {"reason": account.roster_missing},
+        )
+    if not snapshot.exposes(Fact.POSTS) or not snapshot.post_text_read:
+        why = snapshot.unexposed.get(Fact.POSTS, "the connector did not read the posts' text")
+        return Finding(
+            "student_privacy",
+            Status.UNKNOWN,
+            f"{who}: what the posts say cannot be read ({why}).",
+            {"reason": why},
+        )
+    may_share = account.kind in options.student_info_kinds
+    lapses: list[dict[str, object]] = []
+    media_unknown: list[str] = []
+    for post in snapshot.posts:
+        for hit in _hits(post, roster, account):
+            marked = account.privacy_resolutions.get((post.post_id, hit.student.student_id))
+            reason = _reason(hit, may_share)
+            if (
+                reason in (NO_FULL_CONSENT, NO_MEDIA_CONSENT)
+                and marked
+                and marked.kind == "consent"
+            ):
+                continue  # a manager recorded the parents' consent for this post
+            if reason is not None:
+                lapses.append(_example(hit, reason, account))
+            elif hit.student.consent == "none" and hit.post.has_media is None:
+                media_unknown.append(post.post_id)
+    evidence: dict[str, object] = {
+        "posts_read": len(snapshot.posts),
+        "account_kind": account.kind,
+        "may_share_student_information": may_share,
+    }
+    if lapses:
+        posts = {str(item["post_id"]) for item in lapses}
+        first = lapses[0]
+        evidence["findings"] = lapses[:_MAX_EXAMPLES]
+        evidence["mentions"] = len(lapses)
+        noun = "post" if len(posts) == 1 else "posts"
+        return Finding(
+            "student_privacy",
+            Status.LAPSE,
+            f"{who}: {len(posts)} {noun} name students beyond their consent; the first "
+            f"{first['reason']} (student {first['student_id']}, {first['permalink']}).",
+            evidence,
+        )
+    if media_unknown:
+        evidence["post_ids"] = sorted(set(media_unknown))[:_MAX_EXAMPLES]
+        return Finding(
+            "student_privacy",
+            Status.UNKNOWN,
+            f"{who}: a post names a student without media consent, and the platform does "
+            "not say whether it carries a photo or video.",
+            evidence,
+        )
+    return Finding(
+        "student_privacy",
+        Status.PASS,
+        f"{who}: no post names a student beyond their consent.",
+        evidence,
+    )
