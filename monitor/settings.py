@@ -124,6 +124,11 @@ class Metrics(_Section):
     port: int = Field(9464, ge=0, le=65535)
 
 
+class Students(_Section):
+    # Name of the secret holding the HMAC key the consent roster's name hashes are made with.
+    key_secret: str = Field("SOCMON_ROSTER_KEY", pattern=SECRET_NAME)
+
+
 class Settings(_Section):
     district: District
     state_dir: Path = Path("/var/lib/socmon")
@@ -137,6 +142,7 @@ class Settings(_Section):
     digest: Digest = Digest()
     web: Web = Web()
     metrics: Metrics = Metrics()
+    students: Students = Students()
     # Where the file was read from; registry and logo paths are relative to it.
     source: Path = Path("socmon.toml")
 
