@@ -269,18 +269,25 @@ class Roster:
     longest: int = 1  # most words in any phrase: the n-gram length to look up
 
     def find(self, text: str) -> list[Match]:
-        """Every roster phrase in `text`, looked up n-gram by n-gram (no per-student scan)."""
+        """Every roster phrase in `text`, looked up n-gram by n-gram (no per-student scan).
+
+        Words inside a staff member's name are not looked at: "Principal Ann Lee" says
+        nothing about a student called Ann.
+        """
         words = tokens(text)
         found: list[Match] = []
+        staff_spans: list[tuple[int, int]] = []
         for i in range(len(words)):
             for n in range(1, min(self.longest, len(words) - i) + 1):
                 span = words[i : i + n]
                 digest = keyed_hash(self.key, " ".join(t.word for t in span))
-                hits = self.entries.get(digest)
-                if not hits or digest in self.staff:
-                    continue
-                found.extend(Match(s, kind, span[0].start, span[-1].end) for s, kind in hits)
-        return found
+                if digest in self.staff:
+                    staff_spans.append((span[0].start, span[-1].end))
+                for student, kind in self.entries.get(digest, ()):
+                    found.append(Match(student, kind, span[0].start, span[-1].end))
+        return [
+            m for m in found if not any(lo <= m.start and m.end <= hi for lo, hi in staff_spans)
+        ]
 
 
 def build_roster(
@@ -296,6 +303,7 @@ def build_roster(
     staff: set[str] = set()
     for name in staff_names:
         words = fold_name(name)
+        longest = max(longest, len(words))
         for n in range(2, len(words) + 1):  # "Ann Lee", and "Lee" after "Dr. Ann Lee"
             for i in range(len(words) - n + 1):
                 staff.add(keyed_hash(key, " ".join(words[i : i + n])))

@@ -55,6 +55,10 @@ def _texts(post: Post) -> list[str]:
 def excerpt(text: str, match: Match, everyone: list[Match]) -> str:
     """The words around `match`, every roster name in them replaced by its student's id."""
     lo, hi = max(0, match.start - _CONTEXT), min(len(text), match.end + _CONTEXT)
+    while lo > 0 and not text[lo - 1].isspace():  # whole words only
+        lo -= 1
+    while hi < len(text) and not text[hi].isspace():
+        hi += 1
     # Widen to whole names so a name cut by the window is never half shown.
     for other in everyone:
         if other.start < lo < other.end:
@@ -184,11 +188,11 @@ def student_privacy(
         first = lapses[0]
         evidence["findings"] = lapses[:_MAX_EXAMPLES]
         evidence["mentions"] = len(lapses)
-        noun = "post" if len(posts) == 1 else "posts"
+        noun = "post names" if len(posts) == 1 else "posts name"
         return Finding(
             "student_privacy",
             Status.LAPSE,
-            f"{who}: {len(posts)} {noun} name students beyond their consent; the first "
+            f"{who}: {len(posts)} {noun} students beyond their consent; the first "
             f"{first['reason']} (student {first['student_id']}, {first['permalink']}).",
             evidence,
         )

@@ -13,7 +13,7 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -25,6 +25,7 @@ from monitor.context import App
 from monitor.directory import account_facts, sync_accounts
 from monitor.lapses import Changes, expire_mutes, preload, record_findings
 from monitor.registry import Account
+from monitor.roster_store import NO_ROSTER, load_roster, privacy_resolutions
 from monitor.store.db import transaction
 from monitor.store.models import AccountRow, CheckRun, Cycle
 
@@ -72,8 +73,12 @@ async def run_cycle(
     concurrency: Mapping[str, int] | None = None,
     progress: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
+    roster_key: bytes | str = "the roster key was not given to this cycle",
 ) -> CycleResult:
-    """Check `accounts` (default: the whole registry) once; returns counts for logs and status."""
+    """Check `accounts` (default: the whole registry) once; returns counts for logs and status.
+
+    `roster_key` is the consent roster's HMAC key, or why it is not available.
+    """
     accounts = list(app.accounts if accounts is None else accounts)
     started = time.monotonic()
     now = app.clock()
@@ -81,10 +86,19 @@ async def run_cycle(
         sync_accounts(session, app.accounts, now)
         expire_mutes(session, now)
         facts = account_facts(session, accounts)
+        staff = [p.name for a in app.accounts for p in a.principals]
+        roster = load_roster(session, roster_key, staff)
+        resolutions = privacy_resolutions(session)
         cycle = Cycle(started_at=now, accounts_total=len(accounts))
         session.add(cycle)
         session.flush()
         result = CycleResult(cycle_id=cycle.id, accounts=len(accounts))
+    if isinstance(roster, str) and roster != NO_ROSTER:
+        logger.warning("consent roster unusable: %s", roster)
+    students = {
+        "roster": None if isinstance(roster, str) else roster,
+        "roster_missing": roster if isinstance(roster, str) else "",
+    }
     options = app.settings.check_options
     queues: dict[str, deque[Account]] = {}
     for account in accounts:
@@ -95,7 +109,11 @@ async def run_cycle(
         queue = queues[platform]
         while queue and not (stop and stop.is_set()):
             account = queue.popleft()
-            view = facts.get(account.id, account.view())
+            view = replace(
+                facts.get(account.id, account.view()),
+                privacy_resolutions=resolutions.get(account.id, {}),
+                **students,  # type: ignore[arg-type]
+            )
             outcome = await check_account(
                 app, connectors.get(platform), account, view, checks_for(account), options, enrich
             )

@@ -77,13 +77,16 @@ def latest_import(session: Session) -> RosterImport | None:
     return session.scalars(query.limit(1)).first()
 
 
-def load_roster(session: Session, key: bytes | None, staff_names: Iterable[str]) -> Roster | str:
-    """The roster as the check reads it, or the reason it cannot be used."""
+def load_roster(session: Session, key: bytes | str, staff_names: Iterable[str]) -> Roster | str:
+    """The roster as the check reads it, or the reason it cannot be used.
+
+    `key` is the HMAC key, or (a str) why the key is not available.
+    """
     imported = latest_import(session)
     if imported is None:
         return NO_ROSTER
-    if key is None:
-        return "the roster key secret is not available"
+    if isinstance(key, str):
+        return key
     if imported.key_check != key_check(key):
         return "the roster was imported with another key; import it again"
     students = {

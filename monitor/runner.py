@@ -23,6 +23,8 @@ from monitor.context import App
 from monitor.cycle import CycleResult, run_cycle
 from monitor.health import check_health
 from monitor.registry import Account
+from monitor.roster import roster_key
+from monitor.secrets import SecretMissing
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,12 @@ async def assembled_cycle(
     def specs(account: Account) -> Sequence[CheckSpec]:
         return checks_for(account.platform, attesters.get(account.id))
 
+    key: bytes | str
+    try:
+        key = roster_key(app.settings, env)
+    except SecretMissing as exc:
+        key = str(exc)  # student_privacy says why it is unknown; the secret's value never
+
     # Imported here: OpenCV takes a noticeable share of every `socmon` command's start-up.
     from monitor.logo_enricher import open_enricher
 
@@ -87,6 +95,7 @@ async def assembled_cycle(
             enrich=enrich,
             progress=progress,
             stop=stop,
+            roster_key=key,
         )
     if stop is None or not stop.is_set():
         health = await check_health(app, result.cycle_id, env)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from check_factories import NOW, account, ago, comment, hiding, options, snapshot
+from check_factories import NOW, account, ago, comment, hiding, options, roster, snapshot
 
 from checks.base import Status
 from checks.names import Resolution
@@ -134,3 +134,12 @@ def test_it_is_unknown_when_the_posts_text_was_not_read() -> None:
     assert finding.status is Status.UNKNOWN
     finding = student_privacy.run(view, hiding(Fact.POSTS), options())
     assert finding.status is Status.UNKNOWN
+
+
+def test_a_staff_members_name_hides_the_student_first_name_inside_it() -> None:
+    students = (("S-3001", "Dana", "Lee", "", "Hillcrest Elementary", "none"),)
+    view_roster = roster(students, staff=("Dana Lee",))
+    post = _post("Principal Dana Lee welcomed families.", has_media=True)
+    assert _run(post, roster=view_roster).status is Status.PASS
+    alone = _post("Dana painted the mural.", has_media=True)
+    assert _reasons(_run(alone, roster=view_roster)) == [("S-3001", NO_MEDIA_CONSENT)]
