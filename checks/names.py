@@ -22,122 +22,28 @@ CONSENTS = ("none", "first_name", "full")
 # first name that is a common word) that never makes a finding but is masked in excerpts.
 FULL, FIRST, PART = "full", "first", "part"
 STRENGTH = {PART: 0, FIRST: 1, FULL: 2}
+# The first word of a phrase of several words: only there does the matcher try n-grams.
+START = "start"
+_CACHE_LIMIT = 200_000  # folded phrases whose hash the matcher remembers
 HASH_HEX = 32  # 128 bits of the HMAC: collisions are out of reach for any roster size
 
 # First names that are also everyday words: alone they say nothing, so they only count as
 # part of a full name (precision: "Hope", "Grace", "Hunter" in a caption are rarely students).
 COMMON_WORD_NAMES = frozenset(
-    [
-        "amber",
-        "angel",
-        "april",
-        "art",
-        "august",
-        "autumn",
-        "baby",
-        "bear",
-        "bill",
-        "blue",
-        "bob",
-        "brook",
-        "brooke",
-        "buddy",
-        "cash",
-        "chance",
-        "charity",
-        "chase",
-        "cliff",
-        "crystal",
-        "daisy",
-        "dale",
-        "dawn",
-        "destiny",
-        "dove",
-        "drew",
-        "faith",
-        "fawn",
-        "forest",
-        "fox",
-        "frank",
-        "gale",
-        "genesis",
-        "ginger",
-        "glen",
-        "grace",
-        "grant",
-        "guy",
-        "harmony",
-        "haven",
-        "hawk",
-        "hazel",
-        "heather",
-        "holly",
-        "honey",
-        "hope",
-        "hunter",
-        "iris",
-        "ivy",
-        "jack",
-        "jay",
-        "journey",
-        "joy",
-        "june",
-        "justice",
-        "king",
-        "lark",
-        "liberty",
-        "lily",
-        "lyric",
-        "mark",
-        "mason",
-        "max",
-        "may",
-        "melody",
-        "mercy",
-        "miles",
-        "misty",
-        "nova",
-        "page",
-        "paige",
-        "pat",
-        "patience",
-        "pearl",
-        "penny",
-        "prince",
-        "rain",
-        "raven",
-        "reed",
-        "rich",
-        "river",
-        "robin",
-        "rocky",
-        "rose",
-        "ruby",
-        "rusty",
-        "sage",
-        "sandy",
-        "serenity",
-        "sky",
-        "skye",
-        "sparrow",
-        "star",
-        "stone",
-        "storm",
-        "summer",
-        "sunny",
-        "true",
-        "trinity",
-        "victory",
-        "violet",
-        "wade",
-        "will",
-        "win",
-        "winter",
-        "wolf",
-        "wren",
-        "young",
-    ]
-)
+    (
+        "amber", "angel", "april", "art", "august", "autumn", "baby", "bear", "bill", "blue", "bob",
+        "brook", "brooke", "buddy", "cash", "chance", "charity", "chase", "cliff", "crystal", "daisy",
+        "dale", "dawn", "destiny", "dove", "drew", "faith", "fawn", "forest", "fox", "frank", "gale",
+        "genesis", "ginger", "glen", "grace", "grant", "guy", "harmony", "haven", "hawk", "hazel",
+        "heather", "holly", "honey", "hope", "hunter", "iris", "ivy", "jack", "jay", "journey", "joy",
+        "june", "justice", "king", "lark", "liberty", "lily", "lyric", "mark", "mason", "max", "may",
+        "melody", "mercy", "miles", "misty", "nova", "page", "paige", "pat", "patience", "pearl",
+        "penny", "prince", "rain", "raven", "reed", "rich", "river", "robin", "rocky", "rose", "ruby",
+        "rusty", "sage", "sandy", "serenity", "sky", "skye", "sparrow", "star", "stone", "storm",
+        "summer", "sunny", "true", "trinity", "victory", "violet", "wade", "will", "win", "winter",
+        "wolf", "wren", "young",
+    )
+)  # fmt: skip
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*'?", re.UNICODE)
@@ -222,7 +128,8 @@ def name_phrases(first: str, last: str, preferred: str = "") -> Iterator[tuple[s
     for kind, phrase in seen:
         if phrase not in strongest or STRENGTH[kind] > STRENGTH[strongest[phrase]]:
             strongest[phrase] = kind
-    yield from sorted((kind, phrase) for phrase, kind in strongest.items())
+    starts = {(START, phrase.split()[0]) for phrase in strongest if " " in phrase}
+    yield from sorted({(kind, phrase) for phrase, kind in strongest.items()} | starts)
 
 
 def key_check(key: bytes) -> str:
@@ -259,6 +166,14 @@ class Resolution:
 
 
 @dataclass(frozen=True, slots=True)
+class Scan:
+    """What one text holds: this account's students' names, and where any roster name is."""
+
+    matches: list[Match]
+    spans: list[tuple[int, int]]  # every roster phrase of any school, to mask in excerpts
+
+
+@dataclass(frozen=True, slots=True)
 class Roster:
     """The imported roster as the check reads it: keyed hashes to students, and the key."""
 
@@ -267,27 +182,57 @@ class Roster:
     # Keys of staff names from the registry: a full name that is also staff is not a student.
     staff: frozenset[str] = frozenset()
     longest: int = 1  # most words in any phrase: the n-gram length to look up
+    starts: frozenset[str] = frozenset()  # hashes of the first words of multi-word phrases
+    _cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
-    def find(self, text: str) -> list[Match]:
-        """Every roster phrase in `text`, looked up n-gram by n-gram (no per-student scan).
+    def _digest(self, phrase: str) -> str:
+        digest = self._cache.get(phrase)
+        if digest is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            digest = self._cache[phrase] = keyed_hash(self.key, phrase)
+        return digest
+
+    def scan(self, text: str, school: str | None = None) -> Scan:
+        """Roster phrases in `text`, n-gram by n-gram and one set lookup each (no per-student
+        scan); `school` keeps only that school's students (None: every school).
 
         Words inside a staff member's name are not looked at: "Principal Ann Lee" says
         nothing about a student called Ann.
         """
         words = tokens(text)
+        digests = [self._digest(t.word) for t in words]
         found: list[Match] = []
+        spans: list[tuple[int, int]] = []
         staff_spans: list[tuple[int, int]] = []
-        for i in range(len(words)):
-            for n in range(1, min(self.longest, len(words) - i) + 1):
-                span = words[i : i + n]
-                digest = keyed_hash(self.key, " ".join(t.word for t in span))
+        for i, first in enumerate(digests):
+            ends = [(first, i)]
+            if first in self.starts:
+                for j in range(i + 1, min(i + self.longest, len(words))):
+                    phrase = " ".join(t.word for t in words[i : j + 1])
+                    ends.append((self._digest(phrase), j))
+            for digest, j in ends:
+                where = (words[i].start, words[j].end)
                 if digest in self.staff:
-                    staff_spans.append((span[0].start, span[-1].end))
-                for student, kind in self.entries.get(digest, ()):
-                    found.append(Match(student, kind, span[0].start, span[-1].end))
-        return [
-            m for m in found if not any(lo <= m.start and m.end <= hi for lo, hi in staff_spans)
-        ]
+                    staff_spans.append(where)
+                hits = self.entries.get(digest)
+                if not hits:
+                    continue
+                spans.append(where)
+                found.extend(
+                    Match(student, kind, *where)
+                    for student, kind in hits
+                    if school is None or student.school == school
+                )
+        if staff_spans:
+            found = [
+                m for m in found if not any(lo <= m.start and m.end <= hi for lo, hi in staff_spans)
+            ]
+        return Scan(found, spans)
+
+    def find(self, text: str) -> list[Match]:
+        """Every roster phrase in `text`, of students of any school."""
+        return self.scan(text).matches
 
 
 def build_roster(
@@ -298,16 +243,25 @@ def build_roster(
 ) -> Roster:
     """A Roster from (student, kind, key hash) rows and the registry's staff names in clear."""
     entries: dict[str, list[tuple[Student, str]]] = {}
+    starts: set[str] = set()
     for student, kind, digest in rows:
-        entries.setdefault(digest, []).append((student, kind))
+        if kind == START:
+            starts.add(digest)
+        else:
+            entries.setdefault(digest, []).append((student, kind))
     staff: set[str] = set()
     for name in staff_names:
         words = fold_name(name)
         longest = max(longest, len(words))
-        for n in range(2, len(words) + 1):  # "Ann Lee", and "Lee" after "Dr. Ann Lee"
-            for i in range(len(words) - n + 1):
-                staff.add(keyed_hash(key, " ".join(words[i : i + n])))
+        phrases = [
+            " ".join(words[i : i + n])
+            for n in range(2, len(words) + 1)
+            for i in range(len(words) - n + 1)
+        ]  # "Ann Lee", and "Dr. Ann Lee"
         if len(words) >= 2:
-            staff.add(keyed_hash(key, " ".join([words[-1], *words[:-1]])))
+            phrases.append(" ".join([words[-1], *words[:-1]]))
+        for phrase in phrases:
+            staff.add(keyed_hash(key, phrase))
+            starts.add(keyed_hash(key, phrase.split()[0]))
     frozen = {digest: tuple(hits) for digest, hits in entries.items()}
-    return Roster(key, frozen, frozenset(staff), max(longest, 1))
+    return Roster(key, frozen, frozenset(staff), max(longest, 1), frozenset(starts))

@@ -29,7 +29,7 @@ from connectors.base import AccountSnapshot, Fact, Post
 logger = logging.getLogger(__name__)
 
 _MAX_EXAMPLES = 10
-_CONTEXT = 40  # characters of the post shown either side of a name
+_CONTEXT = 60  # characters of the post shown either side of a name
 
 NOT_THIS_KIND = "names a student in full on an account that may not share student information"
 NO_FULL_CONSENT = "names a student in full without full-name consent"
@@ -38,12 +38,20 @@ NO_MEDIA_CONSENT = "names a student without media consent on a post with a photo
 
 @dataclass(frozen=True, slots=True)
 class _Hit:
-    """The strongest mention of one student in one post."""
+    """The strongest mention of one student in one post, and the text it is in."""
 
     post: Post
-    student: Student
-    kind: str
-    excerpt: str
+    match: Match
+    text: str
+    spans: list[tuple[int, int]]
+
+    @property
+    def student(self) -> Student:
+        return self.match.student
+
+    @property
+    def kind(self) -> str:
+        return self.match.kind
 
 
 def _texts(post: Post) -> list[str]:
@@ -52,30 +60,36 @@ def _texts(post: Post) -> list[str]:
     return [t for t in (post.text, *post.alt_texts, *own, *post.own_replies) if t]
 
 
-def excerpt(text: str, match: Match, everyone: list[Match]) -> str:
-    """The words around `match`, every roster name in them replaced by its student's id."""
+def excerpt(text: str, match: Match, spans: list[tuple[int, int]]) -> str:
+    """The words around `match`, every roster name in them masked ([student ID] or [name])."""
     lo, hi = max(0, match.start - _CONTEXT), min(len(text), match.end + _CONTEXT)
     while lo > 0 and not text[lo - 1].isspace():  # whole words only
         lo -= 1
     while hi < len(text) and not text[hi].isspace():
         hi += 1
-    # Widen to whole names so a name cut by the window is never half shown.
-    for other in everyone:
-        if other.start < lo < other.end:
-            lo = other.start
-        if other.start < hi < other.end:
-            hi = other.end
-    spans = sorted(
-        {(m.start, m.end, m.student.student_id) for m in everyone if lo <= m.start < hi},
+    for start, end in spans:  # a name cut by the window is never half shown
+        if start < lo < end:
+            lo = start
+        if start < hi < end:
+            hi = end
+    # Longest phrase first at each start, so "Jane Doe" is masked whole, not as "Jane".
+    masks = sorted(
+        (
+            (start, -end, f"[student {match.student.student_id}]")
+            if (start, end) == (match.start, match.end)
+            else (start, -end, "[name]")
+        )
+        for start, end in {*spans, (match.start, match.end)}
+        if start < hi and end > lo
     )
     out: list[str] = []
     cursor = lo
-    for start, end, student_id in spans:
-        if start < cursor:  # overlapping phrases of the same name: already masked
+    for start, negative_end, label in masks:
+        end = -negative_end
+        if start < cursor:  # a phrase inside one already masked
             cursor = max(cursor, end)
             continue
-        out.append(text[cursor:start])
-        out.append(f"[student {student_id}]")
+        out += [text[cursor:start], label]
         cursor = end
     out.append(text[cursor:hi])
     body = " ".join("".join(out).split())
@@ -84,19 +98,17 @@ def excerpt(text: str, match: Match, everyone: list[Match]) -> str:
 
 def _hits(post: Post, roster: Roster, account: AccountView) -> list[_Hit]:
     """One hit per student named in the post, on this account's school (or district-wide)."""
+    school = None if account.kind == "district" else account.school
     best: dict[str, _Hit] = {}
     for text in _texts(post):
-        everyone = roster.find(text)
-        for match in everyone:
-            student = match.student
-            if account.kind != "district" and student.school != account.school:
-                continue  # a student of another school: the same name is someone else
-            held = best.get(student.student_id)
+        scan = roster.scan(text, school)
+        for match in scan.matches:
+            if match.kind not in (FULL, FIRST):
+                continue  # a surname alone, a first name that is a common word
+            held = best.get(match.student.student_id)
             if held is None or STRENGTH[match.kind] > STRENGTH[held.kind]:
-                best[student.student_id] = _Hit(
-                    post, student, match.kind, excerpt(text, match, everyone)
-                )
-    return [hit for hit in best.values() if hit.kind in (FULL, FIRST)]
+                best[match.student.student_id] = _Hit(post, match, text, scan.spans)
+    return list(best.values())
 
 
 def _reason(hit: _Hit, may_share: bool) -> str | None:
@@ -116,7 +128,7 @@ def _example(hit: _Hit, reason: str, account: AccountView) -> dict[str, object]:
         "permalink": hit.post.permalink,
         "student_id": hit.student.student_id,
         "reason": reason,
-        "excerpt": hit.excerpt,
+        "excerpt": excerpt(hit.text, hit.match, hit.spans),
     }
     marked = account.privacy_resolutions.get((hit.post.post_id, hit.student.student_id))
     if marked is not None and marked.kind == "edited":
