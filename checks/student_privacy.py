@@ -165,12 +165,12 @@ def student_privacy(
             f"{who}: students' names cannot be checked ({account.roster_missing}).",
             {"reason": account.roster_missing},
         )
-    if not snapshot.exposes(Fact.POSTS) or not snapshot.post_text_read:
-        why = snapshot.unexposed.get(Fact.POSTS, "the connector did not read the posts' text")
+    if not snapshot.exposes(Fact.POSTS):
+        why = snapshot.unexposed.get(Fact.POSTS, "not exposed by the platform")
         return Finding(
             "student_privacy",
             Status.UNKNOWN,
-            f"{who}: what the posts say cannot be read ({why}).",
+            f"{who}: the posts cannot be read ({why}).",
             {"reason": why},
         )
     may_share = account.kind in options.student_info_kinds
@@ -208,6 +208,11 @@ def student_privacy(
             f"{first['reason']} (student {first['student_id']}, {first['permalink']}).",
             evidence,
         )
+    if not snapshot.post_text_read:
+        # What was read proves nothing, but some of what the account published was not read.
+        why = "the connector did not read everything the account published on its posts"
+        evidence["reason"] = why
+        return Finding("student_privacy", Status.UNKNOWN, f"{who}: {why}.", evidence)
     if media_unknown:
         evidence["post_ids"] = sorted(set(media_unknown))[:_MAX_EXAMPLES]
         return Finding(

@@ -25,7 +25,7 @@ from sandbox.social import (
     YtComment,
     snowflake,
 )
-from sandbox.students import STUDENT_PLANTED, add_student_posts
+from sandbox.students import STUDENT_PLANTED, add_social_student_posts, add_student_posts
 from sandbox.world import ADMIN_TASKS, EDITOR_TASKS, Comment, Page, Post, Role, World, digest
 
 logger = logging.getLogger(__name__)
@@ -95,8 +95,6 @@ SCHOOLS = (
 DEMO_EXPECTED: dict[str, set[str]] = {
     s.account_id: ({s.problem} if s.problem in CHECK_IDS else set()) for s in SCHOOLS
 }
-# Posts naming students beyond their consent (sandbox.students; roster config/students.example.csv).
-DEMO_EXPECTED |= {a: DEMO_EXPECTED[a] | {"student_privacy"} for a in STUDENT_PLANTED}
 # Checks that must come out unknown: the roles the token may not read, and the page the
 # system user no longer manages (no page token, so nothing can be fetched).
 DEMO_UNKNOWN: dict[str, set[str]] = {
@@ -136,9 +134,11 @@ DEMO_EXPECTED |= {
     )
     for a, checks in SOCIAL_PLANTED.items()
 }
+# Posts naming students beyond their consent (sandbox.students; roster config/students.example.csv).
+DEMO_EXPECTED |= {a: DEMO_EXPECTED[a] | {"student_privacy"} for a in STUDENT_PLANTED}
 # The district's Meta business owns a page nobody registered, and no longer owns eagle-point.
 DEMO_REGISTERED = {"eagle-point-elementary-fb", "unregistered-facebook-100000000000099"}
-DEMO_UNKNOWN |= {a: {"work_email", "student_privacy"} for a in SOCIAL_PLANTED}
+DEMO_UNKNOWN |= {a: {"work_email"} for a in SOCIAL_PLANTED}
 # What the sandbox's images show (sandbox.images); any other image is a photo without the logo.
 # Bayview's page has no signature text: the logo in its banner is what passes it (CRPS AP146
 # 1.a). Thornhill's banner carries a look-alike, which must not pass its signature lapse.
@@ -172,6 +172,7 @@ def demo_world(now: datetime, clock: Callable[[], datetime] | None = None) -> Wo
             world.roles_forbidden.add(page.id)
     add_student_posts(world, {s.account_id: s.page_id for s in SCHOOLS}, now)
     world.social = demo_social(now, clock or (lambda: now))
+    add_social_student_posts(world.social)
     return world
 
 

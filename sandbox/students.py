@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sandbox.social import SocialWorld
 from sandbox.world import Page, Post, World
 
 logger = logging.getLogger(__name__)
@@ -54,9 +55,20 @@ STUDENT_POSTS: dict[str, list[tuple[int, str, list[dict[str, str]]]]] = {
         (23, "The hunter education course starts Monday.", [PHOTO]),
     ],
 }
+# Riverside's newest YouTube upload names a student in full in its title; Hillcrest's
+# Instagram caption only uses a common word that is a student's first name.
+YOUTUBE_TITLES = {
+    "UCriversideelementary82x": ("Maya Thornbury's science fair project", "Grade 4 science."),
+}
+INSTAGRAM_CAPTIONS = {"hillcrest_cmsd82": "We hope you enjoyed the book fair!"}
 # The accounts whose student posts must be student_privacy lapses.
 STUDENT_PLANTED = frozenset(
-    {"riverside-elementary-fb", "pinecrest-elementary-fb", "hillcrest-grade5-fb"}
+    {
+        "riverside-elementary-fb",
+        "pinecrest-elementary-fb",
+        "hillcrest-grade5-fb",
+        "riverside-elementary-yt",
+    }
 )
 
 
@@ -71,3 +83,14 @@ def add_student_posts(world: World, page_ids: dict[str, str], now: datetime) -> 
             post.attachments = [dict(a) for a in attachments]
             page.posts.append(post)
         page.posts.sort(key=lambda p: p.created_time, reverse=True)
+
+
+def add_social_student_posts(social: SocialWorld) -> None:
+    """Titles and captions with students' names on the demo's YouTube and Instagram accounts."""
+    for channel_id, text in YOUTUBE_TITLES.items():
+        channel = social.youtube[channel_id]
+        channel.video_text[channel.uploads[0][0]] = text
+    for account in social.instagram.values():
+        caption = INSTAGRAM_CAPTIONS.get(account.username)
+        if caption:
+            account.media[0].caption = caption

@@ -145,3 +145,10 @@ def test_a_staff_members_name_hides_the_student_first_name_inside_it() -> None:
     assert _run(post, roster=view_roster).status is Status.PASS
     alone = _post("Dana painted the mural.", has_media=True)
     assert _reasons(_run(alone, roster=view_roster)) == [("S-3001", NO_MEDIA_CONSENT)]
+
+
+def test_what_was_read_proves_a_lapse_even_when_not_everything_was_read() -> None:
+    view = account()
+    posts = (_post("Congratulations to Jane Doe!"),)
+    finding = student_privacy.run(view, snapshot(posts=posts, post_text_read=False), options())
+    assert finding.status is Status.LAPSE
