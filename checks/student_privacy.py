@@ -31,9 +31,10 @@ logger = logging.getLogger(__name__)
 _MAX_EXAMPLES = 10
 _CONTEXT = 60  # characters of the post shown either side of a name
 
-NOT_THIS_KIND = "names a student in full on an account that may not share student information"
-NO_FULL_CONSENT = "names a student in full without full-name consent"
-NO_MEDIA_CONSENT = "names a student without media consent on a post with a photo or video"
+NOT_THIS_KIND = "full name on an account that may not share student information"
+NO_FULL_CONSENT = "full name without full-name consent"
+NO_MEDIA_CONSENT = "named without media consent on a post with a photo or video"
+_IN_DETAIL = 3  # mentions spelled out in the one-sentence detail (all are in the evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,15 +198,20 @@ def student_privacy(
     }
     if lapses:
         posts = {str(item["post_id"]) for item in lapses}
-        first = lapses[0]
         evidence["findings"] = lapses[:_MAX_EXAMPLES]
         evidence["mentions"] = len(lapses)
         noun = "post names" if len(posts) == 1 else "posts name"
+        # Each with its post id and link: what `socmon students resolve` and the manager need.
+        listed = "; ".join(
+            f"student {item['student_id']}, {item['reason']} (post {item['post_id']} "
+            f"{item['permalink']})".replace(" )", ")")
+            for item in lapses[:_IN_DETAIL]
+        )
+        more = f"; and {len(lapses) - _IN_DETAIL} more" if len(lapses) > _IN_DETAIL else ""
         return Finding(
             "student_privacy",
             Status.LAPSE,
-            f"{who}: {len(posts)} {noun} students beyond their consent; the first "
-            f"{first['reason']} (student {first['student_id']}, {first['permalink']}).",
+            f"{who}: {len(posts)} {noun} students beyond their consent: {listed}{more}.",
             evidence,
         )
     if not snapshot.post_text_read:
