@@ -47,7 +47,6 @@ COMMON_WORD_NAMES = frozenset(
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*'?", re.UNICODE)
-_HASHTAG = re.compile(r"#([^\W_]+)", re.UNICODE)
 
 
 def fold_word(word: str) -> str:
@@ -68,10 +67,18 @@ class Token:
     end: int
 
 
+def normalise(text: str) -> str:
+    """Text composed (NFC): token offsets are offsets into this form of the text."""
+    return unicodedata.normalize("NFC", text)
+
+
 def tokens(text: str) -> list[Token]:
-    """The folded words of `text`; a camel-case hashtag also yields its parts (#JaneDoe)."""
+    """The folded words of `text`; a camel-case hashtag also yields its parts (#JaneDoe).
+
+    Offsets are into `normalise(text)`, which callers slicing the text must use.
+    """
     out: list[Token] = []
-    text = unicodedata.normalize("NFC", text.translate(_APOSTROPHES))
+    text = normalise(text).translate(_APOSTROPHES)  # one character for one: offsets hold
     for match in _TOKEN.finditer(text):
         raw = match.group(0)
         start, end = match.span()

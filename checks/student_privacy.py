@@ -23,7 +23,7 @@ from checks.base import (
     Status,
     check,
 )
-from checks.names import FIRST, FULL, STRENGTH, Match, Roster, Student
+from checks.names import FIRST, FULL, STRENGTH, Match, Roster, Student, normalise
 from connectors.base import AccountSnapshot, Fact, Post
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ class _Hit:
 def _texts(post: Post) -> list[str]:
     """Everything the account itself published on the post."""
     own = [c.text for c in post.comments if c.by_account and c.text]
-    return [t for t in (post.text, *post.alt_texts, *own, *post.own_replies) if t]
+    # Composed, so the matcher's offsets are offsets into the text the excerpt slices.
+    return [normalise(t) for t in (post.text, *post.alt_texts, *own, *post.own_replies) if t]
 
 
 def excerpt(text: str, match: Match, spans: list[tuple[int, int]]) -> str:

@@ -152,3 +152,11 @@ def test_what_was_read_proves_a_lapse_even_when_not_everything_was_read() -> Non
     posts = (_post("Congratulations to Jane Doe!"),)
     finding = student_privacy.run(view, snapshot(posts=posts, post_text_read=False), options())
     assert finding.status is Status.LAPSE
+
+
+def test_a_decomposed_accent_never_shifts_the_mask_off_the_name() -> None:
+    text = "Bravo Zoe\u0308 O'Brien! Jane Doe too."  # "Zoë" written as e + combining diaeresis
+    finding = _run(_post(text))
+    excerpts = {f["student_id"]: f["excerpt"] for f in finding.evidence["findings"]}  # type: ignore[index]
+    assert excerpts["S-1002"] == "Bravo [student S-1002]! [name] too."
+    assert excerpts["S-1001"] == "Bravo [name]! [student S-1001] too."
