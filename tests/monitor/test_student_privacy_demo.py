@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import os
 import subprocess
 import sys
@@ -107,6 +109,28 @@ def test_the_demo_finds_the_planted_students_by_id(demo: tuple[Path, str]) -> No
     assert "students beyond their consent" in output
 
 
+RIVERSIDE_POST = "https://www.facebook.com/100000000000004/posts/s1"
+
+
+def test_the_digest_shows_the_lapse_with_the_posts_link_in_text_and_html(
+    demo: tuple[Path, str],
+) -> None:
+    state, _ = demo
+    digests = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in (state / "outbox").glob("*.eml")
+    ]
+    riverside = [m for m in digests if "Riverside Elementary" in str(m.get_body(("plain",)))]
+    assert riverside
+    for message in riverside:
+        for kind in ("plain", "html"):
+            body = message.get_body((kind,))
+            assert body is not None
+            text = body.get_content()
+            assert "Posts respect students' consent" in text.replace("&#39;", "'")
+            assert RIVERSIDE_POST in text and "S-20001" in text
+
+
 def test_no_roster_name_is_in_the_database_logs_report_or_outbox(
     demo: tuple[Path, str],
 ) -> None:
@@ -160,5 +184,6 @@ def test_no_roster_name_is_on_the_web_pages(demo: tuple[Path, str]) -> None:
             assert response.status_code == 200, page
             assert _leaks(response.text, names) == [], page
         account_page = client.get("/accounts/riverside-elementary-fb").text
-        assert "student_privacy" in account_page or "students" in account_page
+        assert "students beyond their consent" in account_page
+        assert RIVERSIDE_POST in account_page
     engine.dispose()
