@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from checks.names import Resolution, Roster
 from connectors.base import AccountSnapshot, Fact
+
+# The registry's account kinds (monitor.registry.Account.kind).
+ACCOUNT_KINDS = ("school", "district", "class", "department", "club", "group")
 
 
 class Status(StrEnum):
@@ -84,6 +87,16 @@ class CheckOptions(BaseModel):
     district_name: str = ""
     signature_texts: tuple[str, ...] = ()
     email_domains: tuple[str, ...] = ()
+
+    @field_validator("student_info_kinds")
+    @classmethod
+    def _known_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [kind for kind in value if kind not in ACCOUNT_KINDS]
+        if unknown:
+            raise ValueError(
+                f"unknown account kind {unknown[0]!r} (kinds: {', '.join(ACCOUNT_KINDS)})"
+            )
+        return value
 
 
 @dataclass(frozen=True, slots=True)

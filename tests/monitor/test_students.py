@@ -251,3 +251,15 @@ def test_resolve_refuses_an_unknown_account_or_an_outside_email(
     code, _ = run("students", "resolve", *args, "--config", str(config))
     assert code == 2
     assert says in capsys.readouterr().err
+
+
+def test_a_misspelt_student_info_kind_is_named_with_its_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "accounts.yaml").write_text(REGISTRY, encoding="utf-8")
+    path = tmp_path / "socmon.toml"
+    path.write_text(TOML + '[checks]\nstudent_info_kinds = ["school", "schol"]\n', encoding="utf-8")
+    code, _ = run("accounts", "validate", "--config", str(path))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "checks.student_info_kinds" in err and "'schol'" in err
