@@ -28,7 +28,7 @@ from connectors.base import AccountSnapshot, Fact, Post
 
 logger = logging.getLogger(__name__)
 
-_MAX_EXAMPLES = 10
+_MAX_EXAMPLES = 50  # findings kept in the evidence: each can be answered by id
 _CONTEXT = 60  # characters of the post shown either side of a name
 
 NOT_THIS_KIND = "full name on an account that may not share student information"

@@ -21,6 +21,7 @@ from monitor.roster_store import (
 )
 from monitor.secrets import SecretMissing
 from monitor.store.db import transaction
+from monitor.store.models import CheckState
 
 ConfigOpt = Annotated[
     Path | None,
@@ -104,9 +105,16 @@ def students_resolve(
         raise UserError.one("--by", email, "must be a district email address")
     if len(note) > MAX_NOTE:
         raise UserError.one("--note", "", f"is longer than {MAX_NOTE} characters")
-    for label, value in (("POST", post), ("STUDENT", student)):
-        if not value.strip() or len(value) > 200:
-            raise UserError.one(label, value, "must be the id shown in the finding")
+    with app.sessions() as session:
+        state = session.get(CheckState, (account, "student_privacy"))
+        shown = state.evidence.get("findings", []) if state is not None else []
+    pairs = {(str(f.get("post_id")), str(f.get("student_id"))) for f in shown}
+    if (post, student) not in pairs:
+        raise UserError.one(
+            "POST STUDENT",
+            f"{post} {student}",
+            f"is not a current student_privacy finding on {account} (see its lapse)",
+        )
     with transaction(app.sessions) as session:
         record_privacy_resolution(
             session, account, post, student, answer.value, email, note, app.clock()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ from sqlalchemy import func, select
 from checks.names import Roster
 from monitor.cli import main
 from monitor.roster_store import NO_ROSTER, load_roster
-from monitor.store.db import make_engine, session_factory
+from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.models import (
+    CheckState,
     LapseEvent,
     PrivacyResolution,
     RosterImport,
@@ -217,9 +219,40 @@ def test_the_roster_loads_only_with_the_key_it_was_imported_with(
     engine.dispose()
 
 
+def _finding(config: Path, post_id: str, student_id: str) -> None:
+    """A current student_privacy lapse on hillcrest-fb naming this post and student."""
+    engine = make_engine(f"sqlite:///{config.parent / 'state' / 'socmon.db'}")
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    finding = {"post_id": post_id, "student_id": student_id, "reason": "full name"}
+    with transaction(session_factory(engine)) as s:
+        s.add(
+            CheckState(
+                account_id="hillcrest-fb",
+                check_id="student_privacy",
+                status="lapse",
+                detail="hillcrest-fb: 1 post names students beyond their consent.",
+                evidence={"findings": [finding]},
+                since=at,
+                checked_at=at,
+            )
+        )
+    engine.dispose()
+
+
+def test_resolve_refuses_a_post_and_student_that_are_not_a_current_finding(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _finding(config, "100_7", "S-1")
+    args = ["students", "resolve", "hillcrest-fb", "100_7", "S-2", "--answer", "consent"]
+    code, _ = run(*args, "--by", "j.smith@cmsd82.ca", "--config", str(config))
+    assert code == 2
+    assert "100_7 S-2: is not a current student_privacy finding" in capsys.readouterr().err
+
+
 def test_resolve_records_who_when_and_why_with_an_event(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _finding(config, "100_7", "S-1")
     args = ["students", "resolve", "hillcrest-fb", "100_7", "S-1", "--answer", "consent"]
     code, _ = run(
         *args, "--by", "J.Smith@cmsd82.ca", "--note", "form on file", "--config", str(config)
