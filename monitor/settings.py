@@ -127,6 +127,11 @@ class Metrics(_Section):
     port: int = Field(9464, ge=0, le=65535)
 
 
+class Students(_Section):
+    # Name of the secret holding the HMAC key the consent roster's name hashes are made with.
+    key_secret: str = Field("SOCMON_ROSTER_KEY", pattern=SECRET_NAME)
+
+
 class Database(_Section):
     """How long socmon waits for its database before calling it unavailable."""
 
@@ -169,6 +174,7 @@ class Settings(_Section):
     digest: Digest = Digest()
     web: Web = Web()
     metrics: Metrics = Metrics()
+    students: Students = Students()
     database: Database = Database()
     lease: LeaseSettings = LeaseSettings()
     status: StatusAlerts = StatusAlerts()

@@ -60,6 +60,8 @@ class Post:
     created_time: datetime
     message: str = ""
     comments: list[Comment] = field(default_factory=list)
+    # Graph story attachments: {"media_type": "photo", "description": "..."}.
+    attachments: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def permalink_url(self) -> str:
