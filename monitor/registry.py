@@ -53,7 +53,7 @@ class Account(BaseModel):
     # Goes into API paths: letters, digits, "_", "." and "-" only (no "/", "?", ":" or spaces).
     platform_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")
     school: Name
-    kind: Literal["school", "class", "department", "club", "group"] = "school"
+    kind: Literal["school", "district", "class", "department", "club", "group"] = "school"
     audience: Literal["public", "private"] = "public"
     managers: tuple[Email, ...] = Field(min_length=1, max_length=50)
     principals: tuple[PrincipalEntry, ...] = Field((), max_length=10)
