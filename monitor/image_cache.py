@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.cycle_record import Fence, Fenced
 from monitor.store.models import ImageVerdict
 
 logger = logging.getLogger(__name__)
@@ -87,18 +88,28 @@ class ImageCache:
     def changed(self) -> int:
         return len(self._changed)
 
-    def save(self, sessions: sessionmaker[Session], now: datetime) -> None:
-        """Write what changed (one transaction) and forget URLs not seen for FORGET_AFTER."""
+    def save(
+        self, sessions: sessionmaker[Session], now: datetime, fence: Fence | None = None
+    ) -> None:
+        """Write what changed (one transaction) and forget URLs not seen for FORGET_AFTER.
+
+        Under a `fence`, nothing is written once another worker has taken the lease over.
+        """
         if not self._changed:
             return
         rows = [_row(key, self.detector, v) for key, v in self._changed.items()]
         try:
             with sessions() as session, session.begin():
+                if fence is not None:
+                    fence.check(session)
                 for start in range(0, len(rows), _CHUNK):
                     _upsert(session, rows[start : start + _CHUNK])
                 session.execute(
                     delete(ImageVerdict).where(ImageVerdict.checked_at < now - FORGET_AFTER)
                 )
+        except Fenced:
+            logger.info("logo cache not saved: another worker holds the lease")
+            return
         except SQLAlchemyError as exc:
             # The verdicts of this cycle are already in its findings; only the saving is lost.
             logger.warning("logo cache not saved: %s", type(exc).__name__)

@@ -24,6 +24,7 @@ from connectors.base import AccountSnapshot, Fact
 from connectors.http import build_client
 from connectors.images import decode_image, download_image
 from monitor.context import App
+from monitor.cycle_record import Fence
 from monitor.image_cache import ImageCache, Verdict
 from monitor.logo import IMAGE_TIMEOUT, LogoDetector
 from monitor.registry import Account
@@ -144,10 +145,10 @@ class LogoEnricher:
 
 
 @asynccontextmanager
-async def open_enricher(app: App) -> AsyncIterator[LogoEnricher | None]:
+async def open_enricher(app: App, fence: Fence | None = None) -> AsyncIterator[LogoEnricher | None]:
     """The logo step with its own image client and the saved verdicts, or None (no logo).
 
-    On exit the verdicts of this cycle are saved for the next one.
+    On exit the verdicts of this cycle are saved for the next one (not by a fenced worker).
     """
     district = app.settings.district
     if not district.logo_files:
@@ -161,7 +162,7 @@ async def open_enricher(app: App) -> AsyncIterator[LogoEnricher | None]:
         try:
             yield enricher
         finally:
-            await asyncio.to_thread(cache.save, app.sessions, app.clock())
+            await asyncio.to_thread(cache.save, app.sessions, app.clock(), fence)
             logger.info(
                 "logo step: %d reused, %d not modified, %d downloaded (%d bytes), %d analysed",
                 enricher.stats.reused,

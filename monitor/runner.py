@@ -88,7 +88,7 @@ async def assembled_cycle(
     # Imported here: OpenCV takes a noticeable share of every `socmon` command's start-up.
     from monitor.logo_enricher import open_enricher
 
-    async with open_enricher(app) as enrich:  # the district logo in banners, pictures
+    async with open_enricher(app, fence) as enrich:  # the district logo in banners, pictures
         result = await run_cycle(
             app,
             {**_no_api_platforms(app.clock), **connectors},

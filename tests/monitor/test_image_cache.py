@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from connectors.base import AccountSnapshot
 from monitor.context import App
+from monitor.cycle_record import Fenced
 from monitor.image_cache import FORGET_AFTER, ImageCache, Verdict
 from monitor.logo import LogoDetector
 from monitor.logo_enricher import LogoEnricher, open_enricher
@@ -250,3 +251,21 @@ async def test_no_logo_file_means_no_logo_step(engine: Engine, tmp_path: Path) -
     app = App(settings, engine, session_factory(engine), [ACCOUNT], clock=lambda: NOW)
     async with open_enricher(app) as step:
         assert step is None
+
+
+class _TakenOver:
+    """A fence whose lease another worker has taken."""
+
+    def held(self) -> bool:
+        return False
+
+    def check(self, session: object) -> None:
+        raise Fenced()
+
+
+def test_a_worker_whose_lease_was_taken_over_saves_no_verdict(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    cache = ImageCache("detector-a")
+    cache.put(BANNER, verdict(NOW))
+    cache.save(sessions, NOW, fence=_TakenOver())
+    assert ImageCache.load(sessions, "detector-a").get(BANNER) is None
