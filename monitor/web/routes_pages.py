@@ -63,10 +63,10 @@ def chart_days(ctx: WebContext, filters: Filters) -> tuple[date, date]:
 @router.get("/")
 def overview(request: Request) -> Response:
     ctx = web_context(request)
-    filters = _filters(request)
-    first, last = chart_days(ctx, filters)
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
+        filters = _filters(request)
+        first, last = chart_days(ctx, filters)
         data = queries.overview(s, viewer, filters, ctx.settings.tz)
         series = queries.open_series(s, viewer, filters, first, last, ctx.settings.tz)
         schools, platforms = queries_accounts.choices(s, viewer)
@@ -99,23 +99,23 @@ def overview(request: Request) -> Response:
 @router.get("/lapses.csv")
 def export_csv(request: Request) -> Response:
     ctx = web_context(request)
-    filters = _filters(request)
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
+    filters = _filters(request)
     return csv_response(ctx, viewer, filters, _today(ctx))
 
 
 @router.get("/chart.svg")
 def chart(request: Request) -> Response:
     ctx = web_context(request)
-    filters = _filters(request)
-    try:
-        size = choice(request.query_params, "size", tuple(SIZES))
-    except BadFilter as exc:
-        raise PageError(400, "Bad filter", f"{exc}.") from None
-    first, last = chart_days(ctx, filters)
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
+        filters = _filters(request)
+        try:
+            size = choice(request.query_params, "size", tuple(SIZES))
+        except BadFilter as exc:
+            raise PageError(400, "Bad filter", f"{exc}.") from None
+        first, last = chart_days(ctx, filters)
         series = queries.open_series(s, viewer, filters, first, last, ctx.settings.tz)
     zone = ctx.settings.district.timezone
     title = f"Open or muted lapses at the end of each day ({zone}), {first} to {last}"
@@ -125,9 +125,9 @@ def chart(request: Request) -> Response:
 @router.get("/accounts/{account_id}")
 def account(request: Request, account_id: str) -> Response:
     ctx = web_context(request)
-    page_no = _page(request)
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
+        page_no = _page(request)
         row = get_account(s, viewer, account_id)
         if row is None:
             raise PageError(404, "Not found", "There is no account with this id that you can see.")
@@ -171,15 +171,15 @@ def school(request: Request, school: str) -> Response:
 @router.get("/directory")
 def directory(request: Request) -> Response:
     ctx = web_context(request)
-    try:
-        school = text_value(request.query_params, "school", 200)
-        platform = text_value(request.query_params, "platform", 32)
-        q = text_value(request.query_params, "q", 200)
-    except BadFilter as exc:
-        raise PageError(400, "Bad filter", f"{exc}.") from None
-    page = _page(request)
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
+        try:
+            school = text_value(request.query_params, "school", 200)
+            platform = text_value(request.query_params, "platform", 32)
+            q = text_value(request.query_params, "q", 200)
+        except BadFilter as exc:
+            raise PageError(400, "Bad filter", f"{exc}.") from None
+        page = _page(request)
         found = queries_accounts.directory(s, viewer, school, platform, q, page)
         schools, platforms = queries_accounts.choices(s, viewer)
     if page > found.pages:
