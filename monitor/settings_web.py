@@ -84,4 +84,7 @@ class Web(_Section):
                 "local_passwords is off and neither [web.oidc] nor trusted_user_header is set: "
                 "no one could sign in"
             )
+        if self.oidc is not None and not self.public_url:
+            # The provider sends the browser back to public_url + /oidc/callback.
+            raise ValueError("[web.oidc] needs public_url (the address registered at the provider)")
         return self

@@ -60,6 +60,19 @@ def web_secret(settings: Settings) -> SecretStr:
     return secret
 
 
+def oidc_client_secret(settings: Settings) -> SecretStr | None:
+    """The OpenID Connect client secret when `[web.oidc]` is set; a UserError when missing."""
+    oidc = settings.web.oidc
+    if oidc is None:
+        return None
+    try:
+        return resolve_secret(oidc.client_secret_secret)
+    except SecretMissing as exc:
+        raise UserError.one(
+            str(settings.source), "web.oidc.client_secret_secret", str(exc)
+        ) from None
+
+
 def serve(
     config: ConfigOpt = None,
     host: Annotated[
@@ -79,10 +92,16 @@ def serve(
 
     settings = open_settings(config)
     secret = web_secret(settings)  # before anything starts: a missing key is a config error
+    oidc_secret = oidc_client_secret(settings)
     app = open_app(config, writer=False)
     writer = make_engine(settings.db_url, source=str(settings.source), writer=True)
     web = create_app(
-        app.settings, app.sessions, app.clock, secret, writer_sessions=session_factory(writer)
+        app.settings,
+        app.sessions,
+        app.clock,
+        secret,
+        writer_sessions=session_factory(writer),
+        oidc_secret=oidc_secret,
     )
     sock = inherited_socket()
     uds = unix_socket or settings.web.unix_socket

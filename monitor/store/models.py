@@ -261,6 +261,8 @@ class WebSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     email: Mapped[str] = mapped_column(String(200), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # password | oidc | link
+    # The role the identity provider's groups gave (oidc sessions of people not in `users`).
+    role: Mapped[str] = mapped_column(String(16), default="")
     # A digest link's session acts only on these accounts.
     link_accounts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime]

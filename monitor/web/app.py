@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -68,6 +69,10 @@ class WebContext:
     env: Environment
     secure: bool
     throttle_key: bytes
+    # OpenID Connect: the client secret and the HTTP client for the provider (None: off).
+    oidc_secret: SecretStr | None = None
+    http: httpx.Client | None = None
+    csp: str = CSP
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: Any
@@ -110,9 +115,15 @@ def create_app(
     secret_key: SecretStr,
     *,
     writer_sessions: sessionmaker[Session] | None = None,
+    oidc_secret: SecretStr | None = None,
+    http: httpx.Client | None = None,
 ) -> FastAPI:
-    """The web page. `sessions` reads; `writer_sessions` (default: the same) records actions."""
-    from monitor.web import routes_actions, routes_auth, routes_pages
+    """The web page. `sessions` reads; `writer_sessions` (default: the same) records actions.
+
+    With `[web.oidc]`, `oidc_secret` is its client secret and `http` the client that talks
+    to the provider (built here when not given).
+    """
+    from monitor.web import routes_actions, routes_auth, routes_oidc, routes_pages
 
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -134,6 +145,9 @@ def create_app(
         throttle_key=hmac.new(
             secret_key.get_secret_value().encode(), b"socmon.throttle", hashlib.sha256
         ).digest(),
+        oidc_secret=oidc_secret,
+        http=(http or httpx.Client(timeout=10.0)) if settings.web.oidc else None,
+        csp=content_security_policy(settings),
     )
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = ctx
@@ -141,6 +155,7 @@ def create_app(
     app.include_router(routes_pages.router)
     app.include_router(routes_actions.router)
     app.include_router(routes_auth.router)
+    app.include_router(routes_oidc.router)
     _install_middleware(app, ctx)
     _install_errors(app, ctx)
     return app
@@ -186,7 +201,7 @@ def _install_middleware(app: FastAPI, ctx: WebContext) -> None:
                 samesite="lax",  # strict would drop the session when arriving from a digest link
                 path="/",
             )
-        security_headers(response, ctx.secure, static)
+        security_headers(response, ctx.secure, static, ctx.csp)
         if not static:
             # The access log: a digest link's token is a credential, so it is never written.
             path = "/link/[token]" if request.url.path.startswith("/link/") else request.url.path
@@ -194,9 +209,19 @@ def _install_middleware(app: FastAPI, ctx: WebContext) -> None:
         return response
 
 
-def security_headers(response: Response, secure: bool, static: bool) -> None:
+def content_security_policy(settings: Settings) -> str:
+    """The page's CSP; with OIDC the sign-in form may also go (by redirect) to the provider."""
+    if settings.web.oidc is None:
+        return CSP
+    issuer = urlsplit(settings.web.oidc.issuer)
+    return CSP.replace(
+        "form-action 'self'", f"form-action 'self' {issuer.scheme}://{issuer.netloc}"
+    )
+
+
+def security_headers(response: Response, secure: bool, static: bool, csp: str = CSP) -> None:
     h = response.headers
-    h["Content-Security-Policy"] = CSP
+    h["Content-Security-Policy"] = csp
     h["X-Content-Type-Options"] = "nosniff"
     h["X-Frame-Options"] = "DENY"
     # Digest links carry a token in the path: never send it on to another site.
@@ -255,7 +280,7 @@ def _install_errors(app: FastAPI, ctx: WebContext) -> None:
             "Try again in a minute; if it persists, tell IT.",
         )
         response.headers["Retry-After"] = "60"
-        security_headers(response, ctx.secure, static=False)
+        security_headers(response, ctx.secure, static=False, csp=ctx.csp)
         return response
 
     @app.exception_handler(Exception)
@@ -266,7 +291,7 @@ def _install_errors(app: FastAPI, ctx: WebContext) -> None:
             "Something went wrong",
             "socmon could not answer this request. IT has the details in the log.",
         )
-        security_headers(response, ctx.secure, static=False)
+        security_headers(response, ctx.secure, static=False, csp=ctx.csp)
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -27,6 +27,7 @@ def start(
     *,
     link_accounts: list[str] | None = None,
     not_after: datetime | None = None,
+    role: str = "",
 ) -> SessionData:
     """A new session (new id: one planted before sign-in is worth nothing) and its row."""
     data = SessionData()
@@ -38,6 +39,7 @@ def start(
             id=session_key(data.sid),
             email=email,
             kind=kind,
+            role=role,
             link_accounts=link_accounts,
             created_at=now,
             last_seen_at=now,

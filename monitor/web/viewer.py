@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.store.models import User
 from monitor.web import sessions as web_sessions
 from monitor.web.app import LoginRequired, PageError, WebContext
 from monitor.web.auth import SessionData, Viewer, active_user
@@ -42,6 +44,12 @@ def session_viewer(ctx: WebContext, request: Request, session: Session) -> Viewe
         return None
     if row.kind == "link":
         viewer = Viewer(row.email, "manager", tuple(row.link_accounts or ()))
+    elif row.kind == "oidc" and row.role:
+        # Let in by the provider's groups; a `users` entry, if one exists, still decides.
+        user = session.scalars(select(User).where(User.email == row.email)).first()
+        if user is not None and user.disabled:
+            return None
+        viewer = Viewer(row.email, user.role if user else row.role)
     else:
         user = active_user(session, row.email)
         if user is None:

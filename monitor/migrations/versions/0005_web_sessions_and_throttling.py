@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("email", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
         sa.Column("link_accounts", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
