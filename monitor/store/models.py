@@ -138,6 +138,8 @@ class Lapse(Base):
             postgresql_where=text("status IN ('open', 'muted')"),
         ),
         Index("ix_lapses_status_opened", "status", "opened_at"),
+        # The lapse lists' default order (newest first) across every status.
+        Index("ix_lapses_opened_id", "opened_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,12 +7,13 @@ import io
 import logging
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from fastapi import Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy import Row
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.store.models import AccountRow, Lapse
 from monitor.web.app import WebContext
 from monitor.web.auth import Viewer
 from monitor.web.filters import Filters
@@ -42,17 +43,14 @@ def _iso(value: object) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else ""
 
 
-def row_of(lapse: Lapse, account: AccountRow | None) -> list[object]:
-    """One CSV row; a district-wide lapse says so in `scope` and `school`."""
+def row_of(lapse: Row[Any]) -> list[object]:
+    """One CSV row; a district-wide lapse (no directory row) says so in `scope` and `school`."""
     info = check_info(lapse.check_id)
-    if account is None:
-        scope, platform, school = (
-            "district-wide",
-            district_platform(lapse.account_id),
-            DISTRICT_SCHOOL,
-        )
+    if lapse.registered_id is None:
+        scope, platform = "district-wide", district_platform(lapse.account_id)
+        school = DISTRICT_SCHOOL
     else:
-        scope, platform, school = "account", account.platform, account.school
+        scope, platform, school = "account", lapse.platform, lapse.school
     values = (
         lapse.id, lapse.account_id, scope, platform, school, lapse.check_id, info.title,
         lapse.status, _iso(lapse.opened_at), _iso(lapse.last_seen_at), _iso(lapse.resolved_at),
@@ -71,10 +69,8 @@ def _chunks(ctx: WebContext, viewer: Viewer, filters: Filters) -> Iterator[str]:
     n = 0
     try:
         with ctx.sessions() as s:
-            for n, (lapse, account) in enumerate(
-                export_rows(s, viewer, filters, ctx.settings.tz), 1
-            ):
-                writer.writerow(row_of(lapse, account))
+            for n, lapse in enumerate(export_rows(s, viewer, filters, ctx.settings.tz), 1):
+                writer.writerow(row_of(lapse))
                 if n % BATCH == 0:
                     yield out.getvalue()
                     out.seek(0)

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import AccountRow, CheckState, Lapse
@@ -133,7 +133,16 @@ def overview(session: Session, viewer: Viewer, filters: Filters, tz: ZoneInfo) -
         .group_by(school, Lapse.check_id)
         .order_by(school, Lapse.check_id)
     ).all()
-    rows = session.execute(_lapses(conds, filters).limit(PAGE_SIZE).offset(filters.offset)).all()
+    # Page through narrow (sort key, id) rows first: sorting whole rows of 20,000 lapses
+    # (detail, evidence) is what made a late page slow.
+    page_ids = (
+        _lapses(conds, filters)
+        .with_only_columns(Lapse.id)
+        .limit(PAGE_SIZE)
+        .offset(filters.offset)
+        .scalar_subquery()
+    )
+    rows = session.execute(_lapses([Lapse.id.in_(page_ids)], filters)).all()
     unknown, unknown_total = unknown_accounts(session, viewer, filters)
     return Overview(
         counts=[(s, c, n) for s, c, n in counts],
@@ -173,13 +182,37 @@ def unknown_accounts(
     return [(a, s, p, n, t) for a, s, p, n, t in rows], int(total)
 
 
+EXPORT_COLUMNS = (
+    Lapse.id, Lapse.account_id, Lapse.check_id, Lapse.status, Lapse.opened_at,
+    Lapse.last_seen_at, Lapse.resolved_at, Lapse.muted_until, Lapse.muted_by,
+    Lapse.mute_reason, Lapse.detail, AccountRow.id.label("registered_id"),
+    AccountRow.platform, AccountRow.school,
+)  # fmt: skip
+
+
 def export_rows(
     session: Session, viewer: Viewer, filters: Filters, tz: ZoneInfo
-) -> Iterator[tuple[Lapse, AccountRow | None]]:
-    """Every lapse the filters select (no paging), in the page's order, for the CSV export."""
-    query = _lapses(lapse_conditions(session, viewer, filters, tz), filters)
-    for row in session.execute(query.execution_options(yield_per=1000)):
-        yield row[0], row[1]
+) -> Iterator[Row[Any]]:
+    """Every lapse the filters select (no paging), in the page's order, for the CSV export.
+
+    Plain columns, fetched 1,000 at a time: no ORM objects, no evidence JSON to decode.
+    """
+    query = _lapses(lapse_conditions(session, viewer, filters, tz), filters).with_only_columns(
+        *EXPORT_COLUMNS
+    )
+    rows: Iterator[Row[Any]] = iter(session.execute(query.execution_options(yield_per=1000)))
+    yield from rows
+
+
+def _epoch(session: Session, column: Any) -> ColumnElement[int]:
+    """A UTC timestamp column as whole seconds since 1970, computed by the database.
+
+    Integers cost far less to fetch than datetimes: the chart reads thousands of them.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", column)), Integer)
+    # SQLite keeps UTC timestamps as text; strftime('%s') reads them as UTC.
+    return cast(func.strftime("%s", column), Integer)
 
 
 def open_series(
@@ -198,26 +231,33 @@ def open_series(
     if days <= 0:
         return []
     # Day boundaries at the district's midnight (a GROUP BY on the database's date() is UTC).
-    ends = [_start(first + timedelta(days=k + 1), tz) for k in range(days)]
+    ends = [int(_start(first + timedelta(days=k + 1), tz).timestamp()) for k in range(days)]
     start = _start(first, tz)
-    opened_on = [0] * (days + 1)  # index days: opened after the last day (not drawn)
+    opened_on = [0] * (days + 1)  # the last slot: after the chart's last day (not drawn)
     resolved_on = [0] * (days + 1)
     before = 0
-    rows = session.execute(
-        select(Lapse.opened_at, Lapse.resolved_at)
-        .outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
-        .where(
-            *base,
-            Lapse.opened_at < ends[-1],
-            or_(Lapse.resolved_at.is_(None), Lapse.resolved_at >= start),
+    # Core rows (no ORM result machinery): plain integer pairs.
+    rows = (
+        session.connection()
+        .execute(
+            select(_epoch(session, Lapse.opened_at), _epoch(session, Lapse.resolved_at))
+            .select_from(Lapse)
+            .outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
+            .where(
+                *base,
+                Lapse.opened_at < _start(last + timedelta(days=1), tz),
+                or_(Lapse.resolved_at.is_(None), Lapse.resolved_at >= start),
+            )
         )
-    ).all()
+        .all()
+    )
+    first_second = int(start.timestamp())
     for opened_at, resolved_at in rows:
-        if opened_at < start:
+        if opened_at < first_second:
             before += 1
         else:
             opened_on[bisect_right(ends, opened_at)] += 1
-        if resolved_at is not None and resolved_at < ends[-1]:
+        if resolved_at is not None:
             resolved_on[bisect_right(ends, resolved_at)] += 1
     series, level = [], before
     for k in range(days):

@@ -1,4 +1,4 @@
-"""web sessions, sign-in throttling, digest link revocations and uses
+"""web sessions, sign-in throttling, digest link revocations and uses, lapses by date
 
 Revision ID: 0005
 Revises: 0002
@@ -17,6 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_lapses_opened_id", "lapses", ["opened_at", "id"])
     op.create_table(
         "web_sessions",
         sa.Column("id", sa.String(64), primary_key=True),
@@ -65,3 +66,4 @@ def downgrade() -> None:
     op.drop_table("link_revocations")
     op.drop_table("login_attempts")
     op.drop_table("web_sessions")
+    op.drop_index("ix_lapses_opened_id", table_name="lapses")
