@@ -37,7 +37,13 @@ def _like(text: str) -> str:
 
 def search_condition(q: str) -> ColumnElement[bool]:
     """Lapses whose account id, platform id or handle, or school contains `q` (any case)."""
-    return or_(account_search(q), func.lower(Lapse.account_id).like(_like(q), escape="\\"))
+    # Match the (few thousand) accounts once, not the accounts of every lapse; district-wide
+    # pseudo-accounts have no directory row, so their id is matched on the lapse.
+    matching = select(AccountRow.id).where(account_search(q))
+    return or_(
+        Lapse.account_id.in_(matching),
+        func.lower(Lapse.account_id).like(_like(q), escape="\\"),
+    )
 
 
 def account_search(q: str) -> ColumnElement[bool]:
