@@ -21,6 +21,7 @@ from monitor.web.queries import account_search
 from monitor.web.scope import account_condition
 
 TIMELINE_PAGE = 200
+ACCOUNT_LAPSES = 100  # open ones first, then the newest; the overview has them all
 DIRECTORY_PAGE = 100
 
 
@@ -31,6 +32,7 @@ class AccountPage:
     account: AccountRow
     states: list[CheckState]
     lapses: list[Lapse]
+    lapse_total: int
     events: list[LapseEvent]
     event_total: int
     last_review: Review | None
@@ -50,9 +52,12 @@ def account_page(session: Session, account: AccountRow, page: int = 1) -> Accoun
             select(Lapse)
             .where(Lapse.account_id == aid)
             .order_by(Lapse.status.in_(OPEN_STATES).desc(), Lapse.opened_at.desc())
-            .limit(100)
+            .limit(ACCOUNT_LAPSES)
         )
     )
+    lapse_total = session.execute(
+        select(func.count()).select_from(Lapse).where(Lapse.account_id == aid)
+    ).scalar_one()
     events = list(
         session.scalars(
             select(LapseEvent)
@@ -77,6 +82,7 @@ def account_page(session: Session, account: AccountRow, page: int = 1) -> Accoun
         account=account,
         states=states,
         lapses=lapses,
+        lapse_total=int(lapse_total),
         events=events,
         event_total=int(event_total),
         last_review=last_review,

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.web.conftest import BASE_URL, WebWorld, signed_in
+from tests.web.conftest import BASE_URL, WebWorld, csrf_of, signed_in
 
 ROUTES = (
     "/",
@@ -145,3 +145,31 @@ def test_a_database_failure_is_a_503_that_says_the_page_cannot_be_shown(
     response = comms.get("/")
     assert response.status_code == 503 and response.headers["retry-after"] == "60"
     assert "Database unavailable" in response.text
+
+
+FORMS = (
+    ("/lapses/1/mute", ("reason", "until")),
+    ("/lapses/99999999999999999999/mute", ("reason", "until")),
+    ("/accounts/north-fb/attest", ("check", "note")),
+    ("/accounts/north-fb/review", ("note", "next")),
+    ("/link", ("token",)),
+    ("/oidc/start", ("next",)),
+    ("/login", ("email", "password", "next")),
+)
+
+
+@pytest.mark.parametrize(("route", "fields"), FORMS)
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_no_form_value_makes_a_form_answer_5xx(
+    comms: TestClient, route: str, fields: tuple[str, ...], data: st.DataObject
+) -> None:
+    form = {name: data.draw(values, label=name) for name in fields}
+    form["csrf"] = csrf_of(comms.get("/directory").text)
+    response = comms.post(route, data=form)
+    assert response.status_code < 500, (route, form, response.text[:300])
