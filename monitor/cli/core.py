@@ -21,7 +21,7 @@ from monitor.errors import UserError
 from monitor.export import LAPSE_COLUMNS, LapseRow, lapse_query, lapse_rows, to_csv
 from monitor.lapses import LapseNotFound, mute_lapse
 from monitor.registry import Account, load_registry, valid_email
-from monitor.report import format_report
+from monitor.report import check_exit_code, format_report, open_credential_lapses, summary_line
 from monitor.store.db import make_engine, transaction
 from monitor.store.migrate import current_revision, head_revision, upgrade
 
@@ -62,7 +62,12 @@ def check(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
 ) -> None:
-    """Run one check cycle now. Exit 1 when open lapses remain, 0 when none."""
+    """Run one check cycle now.
+
+    Exit 0 when every account was read and nothing is open; 1 when lapses or credential
+    lapses are open, an account could not be read or the cycle is incomplete; 75 when the
+    database is unavailable.
+    """
     if fmt is Format.csv:
         raise UserError.one("--format", "", "check reports as text or json")
     app = open_app(config)
@@ -91,25 +96,26 @@ async def _cycle(app: App, accounts: list[Account]) -> CycleResult:
 
 def _report(app: App, result: CycleResult, rows: list[LapseRow], fmt: Format) -> int:
     still_open = [r for r in rows if r.status == "open"]
+    with app.sessions() as session:
+        credentials = open_credential_lapses(session)
     if fmt is Format.json:
         payload = {
             "cycle": result.cycle_id,
+            "status": result.status,
+            "reason": result.reason,
             "accounts": result.accounts,
             "ok": result.ok,
             "failed": result.failed,
             "errors": dict(result.errors_by_kind),
+            "credential_lapses": credentials,
             "open_lapses": [asdict(r) for r in rows],
         }
         typer.echo(json.dumps(payload, default=str, indent=2))
     else:
         with app.sessions() as session:
             typer.echo(format_report(session, rows), nl=False)
-        typer.echo(
-            f"checked {result.accounts} accounts: {result.ok} read, {result.failed} could not be read; "
-            f"{len(still_open)} open lapses ({len(result.changes.opened)} new, "
-            f"{len(result.changes.resolved)} resolved)."
-        )
-    return 1 if still_open else 0
+        typer.echo(summary_line(result, len(still_open), credentials))
+    return check_exit_code(result, len(still_open), credentials)
 
 
 def list_checks(
@@ -257,7 +263,7 @@ def lapses_mute(
 def db_upgrade(config: ConfigOpt = None) -> None:
     """Create or upgrade the database schema to this version of socmon."""
     settings = open_settings(config)
-    engine = make_engine(settings.db_url, source=str(settings.source))
+    engine = make_engine(settings.db_url, source=str(settings.source), timeouts=settings.database)
     before = current_revision(engine)
     upgrade(engine)
     typer.echo(f"database at revision {head_revision()} (was {before or 'empty'}).")
