@@ -114,12 +114,14 @@ def _claims(ctx: WebContext, request: Request, s: Session, token: str) -> LinkCl
     """The claims if verified, unexpired and not revoked; else the refusal, logged as a use."""
     try:
         claims = verify_link_token(token[:4000], ctx.link_secret, now=ctx.clock())
-        revoked = s.get(LinkRevocation, claims.email)
-        if revoked is not None and claims.issued_at <= revoked.revoked_at:
-            raise LinkRevoked("the links sent to this person were withdrawn")
     except LinkError as exc:
         _log_use(s, request, None, exc.outcome)
         return exc
+    revoked = s.get(LinkRevocation, claims.email)
+    if revoked is not None and claims.issued_at <= revoked.revoked_at:
+        refusal = LinkRevoked("the links sent to this person were withdrawn")
+        _log_use(s, request, claims, refusal.outcome)
+        return refusal
     return claims
 
 
