@@ -100,15 +100,28 @@ _SORT_COLUMNS: dict[str, Any] = {
 }
 
 
-def _lapses(conds: list[ColumnElement[bool]], filters: Filters) -> Select[Lapse, AccountRow]:
+def lapses_only(viewer: Viewer, filters: Filters) -> bool:
+    """True when neither who sees nor what is asked involves the account (skip the join)."""
+    return (
+        viewer.sees_all
+        and not (filters.school or filters.platform or filters.q)
+        and (filters.sort != "school")
+    )
+
+
+def _order(filters: Filters) -> tuple[Any, Any]:
     column = _SORT_COLUMNS[filters.sort]
-    first = column.desc() if filters.order == "desc" else column.asc()
-    tie = Lapse.id.desc() if filters.order == "desc" else Lapse.id.asc()
+    if filters.order == "desc":
+        return column.desc(), Lapse.id.desc()
+    return column.asc(), Lapse.id.asc()
+
+
+def _lapses(conds: list[ColumnElement[bool]], filters: Filters) -> Select[Lapse, AccountRow]:
     return (
         select(Lapse, AccountRow)
         .outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
         .where(*conds)
-        .order_by(first, tie)
+        .order_by(*_order(filters))
     )
 
 
@@ -141,13 +154,10 @@ def overview(session: Session, viewer: Viewer, filters: Filters, tz: ZoneInfo) -
     ).all()
     # Page through narrow (sort key, id) rows first: sorting whole rows of 20,000 lapses
     # (detail, evidence) is what made a late page slow.
-    page_ids = (
-        _lapses(conds, filters)
-        .with_only_columns(Lapse.id)
-        .limit(PAGE_SIZE)
-        .offset(filters.offset)
-        .scalar_subquery()
-    )
+    ids = _lapses(conds, filters).with_only_columns(Lapse.id)
+    if lapses_only(viewer, filters):
+        ids = select(Lapse.id).where(*conds).order_by(*_order(filters))
+    page_ids = ids.limit(PAGE_SIZE).offset(filters.offset).scalar_subquery()
     rows = session.execute(_lapses([Lapse.id.in_(page_ids)], filters)).all()
     unknown, unknown_total = unknown_accounts(session, viewer, filters)
     return Overview(
@@ -243,13 +253,13 @@ def open_series(
     resolved_on = [0] * (days + 1)
     before = 0
     # Core rows (no ORM result machinery): plain integer pairs.
+    query = select(_epoch(session, Lapse.opened_at), _epoch(session, Lapse.resolved_at))
+    if not lapses_only(viewer, plain):
+        query = query.outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
     rows = (
         session.connection()
         .execute(
-            select(_epoch(session, Lapse.opened_at), _epoch(session, Lapse.resolved_at))
-            .select_from(Lapse)
-            .outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
-            .where(
+            query.where(
                 *base,
                 Lapse.opened_at < _start(last + timedelta(days=1), tz),
                 or_(Lapse.resolved_at.is_(None), Lapse.resolved_at >= start),
