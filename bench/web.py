@@ -12,6 +12,7 @@ Python memory allocated while it streams.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import tempfile
@@ -133,6 +134,8 @@ def main() -> None:
             web=Web(public_url="http://127.0.0.1"),
         )
         app = create_app(settings, session_factory(engine), lambda: NOW, SecretStr("b" * 40))
+        gc.collect()
+        gc.freeze()  # as `socmon serve` does once its app is built
         with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
             page = client.get("/login").text
             csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
