@@ -65,6 +65,14 @@ class Post:
     comments_enabled: bool | None = None  # None: the platform does not say
     comments: tuple[Comment, ...] = ()
     permalink: str = ""
+    # What the account itself published: caption or message, title and description.
+    text: str = ""
+    # Alt text of the post's images, where the platform gives it.
+    alt_texts: tuple[str, ...] = ()
+    # A photo or video attached: None when the platform does not say.
+    has_media: bool | None = None
+    # The account's own replies under the post (some connectors keep them out of `comments`).
+    own_replies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +103,11 @@ class AccountSnapshot:
     # Logo detection results filled in after the fetch, keyed "banner"/"picture":
     # True seen, False not seen, None the image could not be fetched or decoded.
     logo_seen: Mapping[str, bool | None] = field(default_factory=dict)
+    # When the detector last analysed each image's content (cached verdicts keep their date).
+    logo_analysed_at: Mapping[str, datetime] = field(default_factory=dict)
+    # True when the connector read what the posts say (text, alt text, own replies, media):
+    # the student_privacy check is unknown otherwise, never a pass on empty text.
+    post_text_read: bool = False
 
     def exposes(self, fact: Fact) -> bool:
         """True when the platform gave this fact."""

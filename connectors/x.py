@@ -47,7 +47,8 @@ USER_FIELDS = (
     "description,url,entities,profile_image_url,profile_banner_url,protected,"
     "most_recent_tweet_id,created_at"
 )
-TWEET_FIELDS = "created_at,reply_settings,conversation_id,public_metrics"
+TWEET_FIELDS = "created_at,reply_settings,conversation_id,public_metrics,attachments"
+MEDIA_FIELDS = "type,alt_text"
 REPLY_FIELDS = "created_at,author_id,conversation_id,referenced_tweets"
 # reply_settings values that keep the public out of the replies: treated as comments off.
 RESTRICTED_REPLIES = {"mentionedUsers", "following"}
@@ -232,6 +233,7 @@ class XConnector:
             unexposed[Fact.AUDIENCE] = "X did not say whether the account is protected"
         last_seen = snowflake_time(_text(user.get("most_recent_tweet_id")))
         posts: list[Post] = []
+        own_replies_read = False
         if protected is not False:
             # An app-only token cannot read a protected timeline (or its replies).
             reason = "the account is protected; only approved followers see its posts"
@@ -241,7 +243,7 @@ class XConnector:
         else:
             timeline = await self._timeline(user_id)
             username = _text(user.get("username")) or handle
-            posts = await self._replies(user_id, username, timeline, unexposed)
+            posts, own_replies_read = await self._replies(user_id, username, timeline, unexposed)
         fetched_at = self._clock()
         times = [p.created_at for p in posts] + ([last_seen] if last_seen else [])
         settings = {p.comments_enabled for p in posts}
@@ -261,6 +263,9 @@ class XConnector:
             last_post_at=max(times, default=None),
             url=f"https://x.com/{_text(user.get('username')) or handle}",
             unexposed=unexposed,
+            # Post texts and media are in the timeline; the account's own replies only where
+            # recent search reaches.
+            post_text_read=own_replies_read,
         )
 
     async def _user(self, handle: str) -> dict[str, Any]:
@@ -287,11 +292,14 @@ class XConnector:
             "tweet.fields": TWEET_FIELDS,
             "max_results": str(self._max_posts),
             "exclude": "retweets,replies",
+            "expansions": "attachments.media_keys",
+            "media.fields": MEDIA_FIELDS,
         }
         body = await self._get("tweets", path, params)
         rows = body.get("data", [])
         if not isinstance(rows, list):
             raise _malformed(path, "data is not a list")
+        media = _media_by_key(body)
         posts = []
         for row in rows[: self._max_posts]:
             if not isinstance(row, dict) or not row.get("id"):
@@ -300,11 +308,17 @@ class XConnector:
             setting = _text(row.get("reply_settings")) or "everyone"
             metrics = row.get("public_metrics")
             replies = metrics.get("reply_count") if isinstance(metrics, dict) else None
+            attachments = row.get("attachments")
+            keys = attachments.get("media_keys") if isinstance(attachments, dict) else None
+            keys = [str(k) for k in keys] if isinstance(keys, list) else []
             post = Post(
                 post_id=str(row["id"]),
                 created_at=parse_time(row.get("created_at"), path),
                 comments_enabled=setting not in RESTRICTED_REPLIES,
                 permalink=f"https://x.com/i/web/status/{row['id']}",
+                text=_text(row.get("text")),
+                alt_texts=tuple(media[k] for k in keys if media.get(k)),
+                has_media=bool(keys),
             )
             posts.append((post, replies if isinstance(replies, int) else None))
         return posts
@@ -315,8 +329,9 @@ class XConnector:
         username: str,
         timeline: list[tuple[Post, int | None]],
         unexposed: dict[Fact, str],
-    ) -> list[Post]:
-        """The posts with their replies; COMMENTS unexposed unless that picture is complete."""
+    ) -> tuple[list[Post], bool]:
+        """The posts with their replies, and whether every post's replies were in reach;
+        COMMENTS unexposed unless that picture is complete."""
         horizon = self._clock() - timedelta(days=SEARCH_DAYS)
         posts = [post for post, _ in timeline]
         # A post X says has no replies needs no search; an unknown count is searched.
@@ -334,7 +349,8 @@ class XConnector:
                 continue
             comments = _map_replies(rows, user_id, f"conversation {post.post_id}")
             unanswered += sum(1 for c in comments if not (c.by_account or c.replied_by_account))
-            posts[index] = replace(post, comments=comments)
+            own = tuple(_text(r.get("text")) for r in rows if _text(r.get("author_id")) == user_id)
+            posts[index] = replace(post, comments=comments, own_replies=tuple(t for t in own if t))
         if beyond:
             unexposed[Fact.COMMENTS] = (
                 f"{len(beyond)} post(s) with replies are older than the {SEARCH_DAYS} days X "
@@ -345,7 +361,7 @@ class XConnector:
                 f"{unanswered} repl{'y' if unanswered == 1 else 'ies'} not answered by "
                 f"@{username}; X does not show whether a reply was hidden or liked by the account"
             )
-        return posts
+        return posts, not beyond
 
     async def _search(self, posts: list[Post]) -> list[dict[str, Any]]:
         """Replies in the conversations of `posts`, several conversations per query."""
@@ -381,6 +397,17 @@ class XConnector:
                 budget -= 1
                 params = {**params, "next_token": token}
         return rows
+
+
+def _media_by_key(body: dict[str, Any]) -> dict[str, str]:
+    """media_key -> alt text of the media X expanded in `includes` ("" when it has none)."""
+    includes = body.get("includes")
+    rows = includes.get("media") if isinstance(includes, dict) else None
+    return {
+        str(row["media_key"]): _text(row.get("alt_text"))
+        for row in (rows if isinstance(rows, list) else [])
+        if isinstance(row, dict) and row.get("media_key")
+    }
 
 
 def _map_replies(rows: list[dict[str, Any]], user_id: str, where: str) -> tuple[Comment, ...]:

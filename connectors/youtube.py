@@ -22,6 +22,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -150,6 +151,7 @@ def _comment(row: Any, channel_id: str, held: bool, replied: bool = False) -> Co
 def map_threads(threads: list[dict[str, Any]], channel_id: str, uploads: list[Post]) -> list[Post]:
     """The uploads with their comments; threads on other videos become posts of their own."""
     by_video: dict[str, list[Comment]] = {}
+    own: dict[str, list[str]] = {}  # the channel's own replies, kept for what they say
     for thread in threads:
         snippet = _dict(thread.get("snippet"))
         held = thread.get("_held") is True
@@ -160,21 +162,21 @@ def map_threads(threads: list[dict[str, Any]], channel_id: str, uploads: list[Po
         top = _comment(snippet.get("topLevelComment"), channel_id, held, answered)
         video = _text(snippet.get("videoId")) or "channel"
         by_video.setdefault(video, []).extend([top, *(c for c in others if not c.by_account)])
+        own.setdefault(video, []).extend(c.text for c in others if c.by_account and c.text)
     # A video missing from the latest uploads is older than all of them.
     older = min((p.created_at for p in uploads), default=UNKNOWN_VIDEO_TIME)
     posts = [
-        Post(
-            p.post_id,
-            p.created_at,
-            p.comments_enabled,
-            tuple(by_video.pop(p.post_id, ())),
-            p.permalink,
+        replace(
+            p,
+            comments=tuple(by_video.pop(p.post_id, ())),
+            own_replies=tuple(own.pop(p.post_id, ())),
         )
         for p in uploads
     ]
     for video, comments in by_video.items():
         link = f"https://www.youtube.com/watch?v={video}" if video != "channel" else ""
-        posts.append(Post(video, older, None, tuple(comments), link))
+        replies = tuple(own.get(video, ()))
+        posts.append(Post(video, older, None, tuple(comments), link, own_replies=replies))
     return posts
 
 
@@ -299,6 +301,8 @@ class YouTubeConnector:
         posts = await self._uploads(uploads) if uploads else []
         last_post_at = max((p.created_at for p in posts), default=None)
         comment_setting = ""
+        # The channel's own replies are read with the comments (owner OAuth only).
+        own_replies_read = False
         if self._oauth is None:
             unexposed[Fact.COMMENTS] = NO_OAUTH
         else:
@@ -308,6 +312,7 @@ class YouTubeConnector:
             except CommentsDisabled:
                 comment_setting = "off"
                 unexposed.pop(Fact.COMMENT_SETTING)
+                own_replies_read = True
             except PermissionMissing:
                 unexposed[Fact.COMMENTS] = (
                     "the OAuth credential may not read this channel's comments (it must be the "
@@ -315,7 +320,11 @@ class YouTubeConnector:
                 )
             else:
                 posts = map_threads(threads, platform_id, posts)
-        return self._snapshot(platform_id, channel, posts, last_post_at, comment_setting, unexposed)
+                own_replies_read = True
+        snapshot = self._snapshot(
+            platform_id, channel, posts, last_post_at, comment_setting, unexposed
+        )
+        return replace(snapshot, post_text_read=own_replies_read)
 
     def _snapshot(
         self,
@@ -367,7 +376,8 @@ class YouTubeConnector:
     async def _uploads(self, playlist_id: str) -> list[Post]:
         """The latest uploads, newest first, from the channel's uploads playlist."""
         params = {
-            "part": "contentDetails",
+            # The snippet (title, description) costs no extra quota: a list call is 1 unit.
+            "part": "snippet,contentDetails",
             "playlistId": playlist_id,
             "maxResults": str(self._max_posts),
         }
@@ -382,7 +392,17 @@ class YouTubeConnector:
             if not video:
                 raise Unavailable("malformed reply from playlistItems: an item without videoId")
             when = parse_time(details.get("videoPublishedAt"), "playlistItems")
-            posts.append(Post(video, when, permalink=f"https://www.youtube.com/watch?v={video}"))
+            snippet = _dict(_dict(item).get("snippet"))
+            words = [_text(snippet.get("title")), _text(snippet.get("description"))]
+            posts.append(
+                Post(
+                    video,
+                    when,
+                    permalink=f"https://www.youtube.com/watch?v={video}",
+                    text="\n".join(w for w in words if w),
+                    has_media=True,  # an upload is a video
+                )
+            )
         return posts
 
     async def _threads(self, channel_id: str, status: str) -> list[dict[str, Any]]:

@@ -34,9 +34,9 @@ def _register() -> None:
     if _registered:  # main() may run more than once in a process (tests)
         return
     _registered.append(True)
-    from monitor.cli import attest, core, digest, service, web
+    from monitor.cli import attest, core, digest, service, students, web
 
-    for module in (core, digest, service, web, attest):
+    for module in (core, digest, service, web, attest, students):
         module.register(app)
 
 
