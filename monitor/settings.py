@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from checks.base import CheckOptions
 from monitor.errors import Problem, UserError, pydantic_problems
+from monitor.settings_web import Web
 
 DEFAULT_CONFIG_PATH = Path("/etc/socmon/socmon.toml")
 SECRET_NAME = r"^[A-Z][A-Z0-9_]*$"
@@ -107,18 +108,6 @@ class Digest(_Section):
     unknown_alert_days: int = Field(2, ge=1)
     school_days_only: bool = True
     max_attempts: int = Field(8, ge=1)
-
-
-class Web(_Section):
-    host: str = "127.0.0.1"
-    port: int = Field(8080, ge=0, le=65535)
-    unix_socket: Path | None = None
-    # Public address of the web page, used for links in digests; empty: no links.
-    public_url: str = ""
-    secret_key_secret: str = Field("SOCMON_WEB_SECRET", pattern=SECRET_NAME)
-    trusted_user_header: str = ""
-    session_hours: int = Field(12, ge=1, le=24 * 30)
-    link_valid_days: int = Field(7, ge=1, le=60)
 
 
 class Metrics(_Section):
