@@ -1,8 +1,10 @@
-"""Benchmark: the overview and an account page with 100,000 lapse events in SQLite.
+"""Benchmark: the web page's lists, search, chart and CSV with 100,000 lapse events in SQLite.
 
 Seeds 2,000 accounts, 20,000 lapses (about 3,000 still open) and 100,000 lapse events
 into a fresh, migrated SQLite file under a temp dir, then times the pages through the
-real app (TestClient, signed in as communications staff) and prints p50 and p95 in ms.
+real app (TestClient, signed in as communications staff) and prints p50 and p95 in ms;
+then the CSV export of every lapse: time to the first byte, total time, and the peak
+Python memory allocated while it streams.
 
     .venv/bin/python -m bench.web [--events 100000] [--runs 200]
 """
@@ -10,10 +12,12 @@ real app (TestClient, signed in as communications staff) and prints p50 and p95 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import tempfile
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -130,6 +134,8 @@ def main() -> None:
             web=Web(public_url="http://127.0.0.1"),
         )
         app = create_app(settings, session_factory(engine), lambda: NOW, SecretStr("b" * 40))
+        gc.collect()
+        gc.freeze()  # as `socmon serve` does once its app is built
         with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
             page = client.get("/login").text
             csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
@@ -138,15 +144,40 @@ def main() -> None:
             )
             for label, path in [
                 ("overview", "/"),
-                ("overview, one school", "/?school=School+07"),
+                ("search (overview)", "/?q=acct-0004"),
+                ("search (directory)", "/directory?q=school+07"),
+                ("school page", "/schools/School%2007"),
                 ("account page", "/accounts/acct-00042"),
                 ("chart (90 days)", "/chart.svg"),
+                ("status=all last page", "/?status=all&page=400"),
             ]:
                 ms = sorted(timed(client, path, args.runs))
                 p50 = statistics.median(ms)
                 p95 = ms[int(len(ms) * 0.95) - 1]
                 print(f"{label:22s} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({args.runs} runs)")
+            csv_export(client)
         engine.dispose()
+
+
+def csv_export(client: TestClient) -> None:
+    """Every lapse as CSV: first byte, total, rows, and the peak memory while streaming."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    first = 0.0
+    size = rows = 0
+    with client.stream("GET", "/lapses.csv?status=all") as response:
+        for chunk in response.iter_bytes():
+            if not first:
+                first = time.perf_counter() - start
+            size += len(chunk)
+            rows += chunk.count(b"\n")
+    total = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"CSV of every lapse     first byte {first * 1000:6.1f} ms   total {total:5.2f} s   "
+        f"{rows - 1} rows, {size / 1e6:.1f} MB, peak Python memory {peak / 1e6:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

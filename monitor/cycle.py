@@ -101,8 +101,8 @@ async def run_cycle(
         while queue and not (stop and stop.is_set()) and (fence is None or fence.held()):
             account = queue.popleft()
             if breaker.open:  # the platform is down: unknown without another request
-                started = app.clock()
-                outcome = _failed(app, account, checks_for(account), started, breaker.refusal())
+                at = app.clock()
+                outcome = _failed(app, account, checks_for(account), at, breaker.refusal())
             else:
                 view = replace(
                     facts.get(account.id, account.view()),

@@ -37,13 +37,13 @@ from monitor.fieldtypes import (
     Name,
     OptionalEmail,
     OptionalHost,
-    OptionalPublicUrl,
     SafePath,
     Segment,
     Text,
     in_domains,
 )
 from monitor.inputs import CONFIG_MAX_BYTES, read_text
+from monitor.settings_web import Web
 
 DEFAULT_CONFIG_PATH = Path("/etc/socmon/socmon.toml")
 SECRET_NAME = r"^[A-Z][A-Z0-9_]*$"
@@ -131,18 +131,6 @@ class Digest(_Section):
     unknown_alert_days: int = Field(2, ge=1, le=365)
     school_days_only: StrictBool = True
     max_attempts: int = Field(8, ge=1, le=1000)
-
-
-class Web(_Section):
-    host: Host = "127.0.0.1"
-    port: int = Field(8080, ge=0, le=65535)
-    unix_socket: SafePath | None = None
-    # Public address of the web page, used for links in digests; empty: no links.
-    public_url: OptionalPublicUrl = ""
-    secret_key_secret: str = Field("SOCMON_WEB_SECRET", max_length=100, pattern=SECRET_NAME)
-    trusted_user_header: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
-    session_hours: int = Field(12, ge=1, le=24 * 30)
-    link_valid_days: int = Field(7, ge=1, le=60)
 
 
 class Metrics(_Section):

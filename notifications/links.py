@@ -41,10 +41,18 @@ def account_url(platform: str, platform_id: str) -> str:
 class Links:
     """Signed "history" and "mark reviewed" links for one run; empty when not configured."""
 
-    def __init__(self, public_url: str, secret: SecretStr | None, expires_at: datetime) -> None:
+    def __init__(
+        self,
+        public_url: str,
+        secret: SecretStr | None,
+        expires_at: datetime,
+        issued_at: datetime | None = None,
+    ) -> None:
         self.public_url = public_url
         self._secret = secret
         self._expires_at = expires_at
+        # The issue time lets `socmon users revoke-links` withdraw links sent before it.
+        self._issued_at = issued_at
 
     @property
     def enabled(self) -> bool:
@@ -59,6 +67,7 @@ class Links:
             account_ids=[account_id],
             purpose=purpose,
             expires_at=self._expires_at,
+            issued_at=self._issued_at,
         )
         return link_url(self.public_url, token)
 
@@ -74,4 +83,4 @@ def links_for(settings: Settings, now: datetime) -> Links:
         # The digest is still worth sending without links; say why they are missing.
         logger.warning("digest links disabled reason=%s", exc)
         return Links("", None, now)
-    return Links(web.public_url, secret, now + timedelta(days=web.link_valid_days))
+    return Links(web.public_url, secret, now + timedelta(days=web.link_valid_days), now)

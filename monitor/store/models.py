@@ -141,6 +141,8 @@ class Lapse(Base):
             postgresql_where=text("status IN ('open', 'muted')"),
         ),
         Index("ix_lapses_status_opened", "status", "opened_at"),
+        # The lapse lists' default order (newest first) across every status.
+        Index("ix_lapses_opened_id", "opened_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -256,6 +258,68 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser: ended at sign-out, by `socmon users`, or by its timeouts."""
+
+    __tablename__ = "web_sessions"
+
+    # SHA-256 of the random session id the cookie carries: a copy of this table opens nothing.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # password | oidc | link
+    # The role the identity provider's groups gave (oidc sessions of people not in `users`).
+    role: Mapped[str] = mapped_column(String(16), default="")
+    # A digest link's session acts only on these accounts.
+    link_accounts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str] = mapped_column(String(32), default="")
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, counted per client address and per (address, account) for throttling."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_address_at", "address", "at"),
+        Index("ix_login_attempts_pair_at", "address", "account_key", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    # A keyed hash of the email typed: counts per account without keeping what was typed.
+    account_key: Mapped[str] = mapped_column(String(64))
+
+
+class LinkRevocation(Base):
+    """Digest links issued to this email before `revoked_at` no longer open anything."""
+
+    __tablename__ = "link_revocations"
+
+    email: Mapped[str] = mapped_column(String(200), primary_key=True)
+    revoked_at: Mapped[datetime]
+    revoked_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class LinkUse(Base):
+    """Each time a digest link is opened or refused: the log of bearer-token use."""
+
+    __tablename__ = "link_uses"
+    __table_args__ = (Index("ix_link_uses_email_at", "email", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    email: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(String(16), default="")
+    account_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # opened | switched | declined | expired | tampered | revoked
+    outcome: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64), default="")
 
 
 class ImageVerdict(Base):

@@ -9,26 +9,32 @@ test run on the same machine can reach.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpx
 from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import SecretStr
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monitor.settings import Settings
-from monitor.signed_links import derive_key
-from monitor.web.auth import SessionCodec, SessionData
+from monitor.store.db import transaction
+from monitor.web import sessions as web_sessions
+from monitor.web.auth import CookieCodec, SessionData
 from monitor.web.present import install_filters
 
 logger = logging.getLogger(__name__)
@@ -58,10 +64,15 @@ class WebContext:
     sessions: sessionmaker[Session]
     writer: sessionmaker[Session]
     clock: Clock
-    codec: SessionCodec
+    codec: CookieCodec
     link_secret: SecretStr
     env: Environment
     secure: bool
+    throttle_key: bytes
+    # OpenID Connect: the client secret and the HTTP client for the provider (None: off).
+    oidc_secret: SecretStr | None = None
+    http: httpx.Client | None = None
+    csp: str = CSP
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: Any
@@ -71,7 +82,10 @@ class WebContext:
         html = self.env.get_template(template).render(
             csrf=self.codec.csrf_token(session.sid),
             district=self.settings.district.name,
+            zone=self.settings.district.timezone,
             path=request.url.path,
+            local_passwords=self.settings.web.local_passwords,
+            oidc_label=self.settings.web.oidc.button_label if self.settings.web.oidc else "",
             **values,
         )
         return HTMLResponse(html, status_code=status)
@@ -101,9 +115,15 @@ def create_app(
     secret_key: SecretStr,
     *,
     writer_sessions: sessionmaker[Session] | None = None,
+    oidc_secret: SecretStr | None = None,
+    http: httpx.Client | None = None,
 ) -> FastAPI:
-    """The web page. `sessions` reads; `writer_sessions` (default: the same) records actions."""
-    from monitor.web import routes_actions, routes_pages
+    """The web page. `sessions` reads; `writer_sessions` (default: the same) records actions.
+
+    With `[web.oidc]`, `oidc_secret` is its client secret and `http` the client that talks
+    to the provider (built here when not given).
+    """
+    from monitor.web import routes_actions, routes_auth, routes_oidc, routes_pages
 
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -118,28 +138,42 @@ def create_app(
         sessions=sessions,
         writer=writer_sessions or sessions,
         clock=clock,
-        codec=SessionCodec(derive_key(secret_key, "session"), derive_key(secret_key, "csrf")),
+        codec=CookieCodec(secret_key),
         link_secret=secret_key,
         env=env,
         secure=secure_cookies(settings.web.public_url),
+        throttle_key=hmac.new(
+            secret_key.get_secret_value().encode(), b"socmon.throttle", hashlib.sha256
+        ).digest(),
+        oidc_secret=oidc_secret,
+        http=(http or httpx.Client(timeout=10.0)) if settings.web.oidc else None,
+        csp=content_security_policy(settings),
     )
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = ctx
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(routes_pages.router)
     app.include_router(routes_actions.router)
+    app.include_router(routes_auth.router)
+    app.include_router(routes_oidc.router)
     _install_middleware(app, ctx)
     _install_errors(app, ctx)
     return app
 
 
-def set_session(ctx: WebContext, request: Request, data: SessionData) -> None:
-    """Replace the session (sign-in, sign-out, link); the middleware writes the cookie."""
-    hours = ctx.settings.web.session_hours
-    limit = int((ctx.clock() + timedelta(hours=hours)).timestamp())
-    data.expires = min(data.expires, limit) if data.expires else limit
+def set_session(request: Request, data: SessionData) -> None:
+    """Replace the browser's session id (sign-in, sign-out, link); the middleware sets the cookie."""
     request.state.session = data
     request.state.session_dirty = True
+
+
+def _touch(ctx: WebContext, key: str) -> None:
+    try:
+        with transaction(ctx.writer) as s:
+            web_sessions.touch(s, key, ctx.clock())
+    except SQLAlchemyError:
+        # The page was served; a missed "last seen" only brings the idle timeout closer.
+        logger.warning("could not record session use")
 
 
 def _install_middleware(app: FastAPI, ctx: WebContext) -> None:
@@ -148,24 +182,26 @@ def _install_middleware(app: FastAPI, ctx: WebContext) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         static = request.url.path.startswith("/static/")
-        loaded = None if static else ctx.codec.load(request.cookies.get(COOKIE), ctx.clock())
+        loaded = None if static else ctx.codec.load(request.cookies.get(COOKIE))
         request.state.session = loaded or SessionData()
         request.state.session_dirty = loaded is None and not static
-        if request.state.session_dirty:
-            set_session(ctx, request, request.state.session)
+        request.state.touch = ""
         response = await call_next(request)
+        if request.state.touch:
+            # After the handler's own transaction: never a second writer inside it.
+            await run_in_threadpool(_touch, ctx, request.state.touch)
         if request.state.session_dirty:
             data: SessionData = request.state.session
+            # A browser-session cookie: the server decides when the session ends.
             response.set_cookie(
                 COOKIE,
                 ctx.codec.dump(data),
-                max_age=max(0, data.expires - int(ctx.clock().timestamp())),
                 httponly=True,
                 secure=ctx.secure,
                 samesite="lax",  # strict would drop the session when arriving from a digest link
                 path="/",
             )
-        _security_headers(response, ctx.secure, static)
+        security_headers(response, ctx.secure, static, ctx.csp)
         if not static:
             # The access log: a digest link's token is a credential, so it is never written.
             path = "/link/[token]" if request.url.path.startswith("/link/") else request.url.path
@@ -173,9 +209,19 @@ def _install_middleware(app: FastAPI, ctx: WebContext) -> None:
         return response
 
 
-def _security_headers(response: Response, secure: bool, static: bool) -> None:
+def content_security_policy(settings: Settings) -> str:
+    """The page's CSP; with OIDC the sign-in form may also go (by redirect) to the provider."""
+    if settings.web.oidc is None:
+        return CSP
+    issuer = urlsplit(settings.web.oidc.issuer)
+    return CSP.replace(
+        "form-action 'self'", f"form-action 'self' {issuer.scheme}://{issuer.netloc}"
+    )
+
+
+def security_headers(response: Response, secure: bool, static: bool, csp: str = CSP) -> None:
     h = response.headers
-    h["Content-Security-Policy"] = CSP
+    h["Content-Security-Policy"] = csp
     h["X-Content-Type-Options"] = "nosniff"
     h["X-Frame-Options"] = "DENY"
     # Digest links carry a token in the path: never send it on to another site.
@@ -188,6 +234,18 @@ def _security_headers(response: Response, secure: bool, static: bool) -> None:
         h["Strict-Transport-Security"] = "max-age=31536000"
 
 
+def _plain_error(status: int, title: str, message: str) -> HTMLResponse:
+    """A styled page that needs no template, database or session (the last resort)."""
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{title}</title><link rel="stylesheet" href="/static/socmon.css"></head>'
+        f'<body><main><section class="card notice"><h1>{title}</h1><p>{message}</p>'
+        '<p><a href="/">Back to the overview</a></p></section></main></body></html>'
+    )
+    return HTMLResponse(html, status_code=status)
+
+
 def _install_errors(app: FastAPI, ctx: WebContext) -> None:
     @app.exception_handler(PageError)
     async def page_error(request: Request, exc: PageError) -> Response:
@@ -198,14 +256,43 @@ def _install_errors(app: FastAPI, ctx: WebContext) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            # After signing in, a GET of a form's address would be a 405: go to its page.
+            path = request.url.path
+            target = path.rsplit("/", 1)[0] if path.startswith("/accounts/") else "/"
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        titles = {404: "Not found", 405: "Not allowed", 422: "Bad request"}
+        titles = {404: "Not found", 405: "Not allowed", 422: "Bad request", 400: "Bad request"}
         title = titles.get(exc.status_code, "Error")
         message = "There is no such page." if exc.status_code == 404 else str(exc.detail)
         return ctx.render(request, "error.html.j2", exc.status_code, title=title, message=message)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_down(request: Request, exc: SQLAlchemyError) -> Response:
+        # Never a page that looks complete: say the answer is unknown and to retry.
+        logger.error("database error on %s: %s", request.url.path, type(exc).__name__)
+        response = _plain_error(
+            503,
+            "Database unavailable",
+            "socmon could not read its database, so this page cannot be shown. "
+            "Try again in a minute; if it persists, tell IT.",
+        )
+        response.headers["Retry-After"] = "60"
+        security_headers(response, ctx.secure, static=False, csp=ctx.csp)
+        return response
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        response = _plain_error(
+            500,
+            "Something went wrong",
+            "socmon could not answer this request. IT has the details in the log.",
+        )
+        security_headers(response, ctx.secure, static=False, csp=ctx.csp)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def bad_form(request: Request, exc: RequestValidationError) -> Response:

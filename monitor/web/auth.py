@@ -1,25 +1,23 @@
-"""Who is asking: local users (argon2id), a trusted proxy header, or a signed digest link.
+"""Who is asking: local users (argon2id), the district's identity provider, a trusted proxy
+header, or a digest link; and the signed cookie that names the browser's session.
 
-The session is a signed cookie (HMAC-SHA256 over JSON) carrying a random session id,
-the user and an expiry; it holds no password and no token. CSRF tokens are an HMAC of
-the session id, so every form is bound to the browser that loaded it.
+The cookie carries only a random session id, signed with itsdangerous; the session itself
+(who, until when, ended or not) is a row in `web_sessions`, so signing out, `socmon users
+disable` and `socmon users sessions --revoke` end it at once. CSRF tokens are the session
+id signed under their own salt, so every form is bound to the browser that loaded it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
-import json
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from itsdangerous import BadSignature, URLSafeSerializer
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,9 +26,8 @@ from monitor.store.models import User
 logger = logging.getLogger(__name__)
 
 ROLES = ("comms", "manager", "it")
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 12
+WRONG = "The email or password is wrong."
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory parameters.
 _hasher = PasswordHasher()
@@ -70,100 +67,64 @@ class Viewer:
 
 @dataclass(slots=True)
 class SessionData:
-    """The content of the session cookie."""
+    """The browser's session id (from the cookie, or new) and whether the cookie must be set."""
 
-    sid: str = field(default_factory=lambda: secrets.token_urlsafe(18))
-    email: str = ""
-    role: str = ""
-    link_accounts: list[str] | None = None
-    expires: int = 0
-
-    def viewer(self) -> Viewer | None:
-        if not self.email or self.role not in ROLES:
-            return None
-        links = tuple(self.link_accounts) if self.link_accounts is not None else None
-        return Viewer(self.email, self.role, links)
+    sid: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    new: bool = True
 
 
-class SessionCodec:
-    """Signs and reads the session cookie with its own sub-key."""
+def session_key(sid: str) -> str:
+    """The database key of a session id: its SHA-256, so the table holds no usable id."""
+    return hashlib.sha256(sid.encode()).hexdigest()
 
-    def __init__(self, key: bytes, csrf_key: bytes) -> None:
-        self._key = key
-        self._csrf_key = csrf_key
+
+class CookieCodec:
+    """Signs the session cookie and the CSRF tokens (itsdangerous, one salt each)."""
+
+    def __init__(self, secret: SecretStr) -> None:
+        key = secret.get_secret_value()
+        kwargs = {"digest_method": hashlib.sha256}
+        self._cookie = URLSafeSerializer(key, salt="socmon.session", signer_kwargs=kwargs)
+        self._csrf = URLSafeSerializer(key, salt="socmon.csrf", signer_kwargs=kwargs)
 
     def dump(self, data: SessionData) -> str:
-        body = json.dumps(
-            {
-                "s": data.sid,
-                "e": data.email,
-                "r": data.role,
-                "l": data.link_accounts,
-                "x": data.expires,
-            },
-            separators=(",", ":"),
-        ).encode()
-        payload = base64.urlsafe_b64encode(body).rstrip(b"=").decode()
-        return f"{payload}.{self._sign(payload)}"
+        return self._cookie.dumps(data.sid)
 
-    def load(self, cookie: str | None, now: datetime) -> SessionData | None:
-        """The session, or None when missing, forged or expired."""
+    def load(self, cookie: str | None) -> SessionData | None:
+        """The session id, or None when missing or forged."""
         if not cookie:
             return None
-        payload, _, signature = cookie.partition(".")
-        if not hmac.compare_digest(self._sign(payload), signature):
-            return None
         try:
-            raw: dict[str, Any] = json.loads(
-                base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-            )
-            data = SessionData(
-                sid=str(raw["s"]),
-                email=str(raw["e"]),
-                role=str(raw["r"]),
-                link_accounts=raw["l"],
-                expires=int(raw["x"]),
-            )
-        except (ValueError, KeyError, TypeError, binascii.Error):
+            sid = self._cookie.loads(cookie)
+        except BadSignature:
             return None
-        if data.expires and data.expires <= int(now.timestamp()):
-            return None
-        return data
+        return SessionData(sid, new=False) if isinstance(sid, str) and sid else None
 
     def csrf_token(self, sid: str) -> str:
-        return hmac.new(self._csrf_key, sid.encode(), hashlib.sha256).hexdigest()
+        return self._csrf.dumps(sid)
 
     def csrf_ok(self, sid: str, token: str) -> bool:
-        return bool(token) and hmac.compare_digest(self.csrf_token(sid), token)
-
-    def _sign(self, payload: str) -> str:
-        return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
+        if not token:
+            return False
+        try:
+            return bool(self._csrf.loads(token) == sid)
+        except BadSignature:
+            return False
 
 
 class LoginRefused(Exception):
     """Sign-in failed; the message is safe to show (it never says whether the email exists)."""
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime) -> User:
-    """Check the password; count failures and lock the user for a while after too many."""
+def authenticate(session: Session, email: str, password: str) -> User:
+    """Check the password: the same work and the same answer for an unknown email."""
     email = email.strip().lower()
     user = session.scalars(select(User).where(User.email == email)).first()
     if user is None or user.disabled:
         _verify(_DUMMY_HASH, password)
-        raise LoginRefused("The email or password is wrong.")
-    if user.locked_until is not None and user.locked_until > now:
-        raise LoginRefused(
-            f"Too many failed sign-ins: try again after {user.locked_until:%H:%M} UTC."
-        )
+        raise LoginRefused(WRONG)
     if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-            logger.warning("user locked after failed sign-ins user_id=%s", user.id)
-        raise LoginRefused("The email or password is wrong.")
-    user.failed_logins = 0
-    user.locked_until = None
+        raise LoginRefused(WRONG)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user

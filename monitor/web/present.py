@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment
 
 import checks
+from checks.capabilities import Mode, capability
+from monitor.web.scope import DISTRICT_SCHOOL, district_platform
+from notifications.links import PLATFORM_LABELS, account_url
 
 # Query parameters and headers that may carry a platform credential in an error text.
 _SECRETS = re.compile(
@@ -65,8 +68,12 @@ def evidence_items(evidence: dict[str, Any] | None) -> list[tuple[str, str]]:
 def install_filters(env: Environment, tz: ZoneInfo) -> None:
     """Register the template filters, bound to the district's time zone."""
 
-    def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+        # Every time carries the district's zone abbreviation (CST, PDT): never a bare time.
         return "" if value is None else value.astimezone(tz).strftime(fmt)
+
+    def num(value: int | None) -> str:
+        return f"{value or 0:,}"
 
     def day(value: date | datetime | None) -> str:
         if value is None:
@@ -76,7 +83,21 @@ def install_filters(env: Environment, tz: ZoneInfo) -> None:
         return value.isoformat()
 
     env.filters["local"] = local
+    env.filters["num"] = num
+    env.globals["account_url"] = account_url
+    env.globals["platform_label"] = lambda p: PLATFORM_LABELS.get(p, p)
+    env.globals["attestable"] = attestable
+    env.globals["district_school"] = DISTRICT_SCHOOL
+    env.globals["district_platform"] = district_platform
     env.filters["day"] = day
     env.filters["redact"] = redact
     env.globals["check_info"] = check_info
     env.globals["evidence_items"] = evidence_items
+
+
+def attestable(platform: str, check_id: str) -> bool:
+    """True when a person confirms this check on this platform (no API exposes the fact)."""
+    try:
+        return capability(platform, check_id).mode is Mode.ATTESTED
+    except KeyError:
+        return False

@@ -1,46 +1,83 @@
-"""Read queries of the web page; each takes the viewer and applies `scope` in SQL."""
+"""Read queries of the lapse lists; each takes the viewer and applies `scope` in SQL.
+
+District-wide lapses (an unregistered Page the district's business owns, a platform
+credential) sit on pseudo-accounts with no directory row, so lapses are outer-joined to
+their account; `scope` lets only communications staff and IT see them.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from monitor.store.models import (
-    OPEN_STATES,
-    AccountRow,
-    Attestation,
-    CheckState,
-    Lapse,
-    LapseEvent,
-    Review,
-)
+from monitor.store.models import AccountRow, CheckState, Lapse
 from monitor.web.auth import Viewer
 from monitor.web.filters import PAGE_SIZE, Filters
-from monitor.web.scope import account_condition
+from monitor.web.scope import DISTRICT_SCHOOL, account_condition, district_wide
 
-TIMELINE_PAGE = 200
-DIRECTORY_PAGE = 200
+UNKNOWN_SHOWN = 50
 
 
 def _start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tz).astimezone(UTC)
 
 
+def _like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with its own wildcards taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_condition(q: str) -> ColumnElement[bool]:
+    """Lapses whose account id, platform id or handle, or school contains `q` (any case)."""
+    # Match the (few thousand) accounts once, not the accounts of every lapse; district-wide
+    # pseudo-accounts have no directory row, so their id is matched on the lapse.
+    matching = select(AccountRow.id).where(account_search(q))
+    return or_(
+        Lapse.account_id.in_(matching),
+        func.lower(Lapse.account_id).like(_like(q), escape="\\"),
+    )
+
+
+def account_search(q: str) -> ColumnElement[bool]:
+    """Accounts whose id, platform id or handle, or school contains `q` (any case)."""
+    pattern = _like(q)
+    columns = (AccountRow.id, AccountRow.platform_id, AccountRow.school)
+    return or_(*(func.lower(c).like(pattern, escape="\\") for c in columns))
+
+
+def platform_condition(platform: str) -> ColumnElement[bool]:
+    """The account's platform, or the platform a district-wide pseudo-account names."""
+    return or_(
+        AccountRow.platform == platform,
+        and_(
+            AccountRow.id.is_(None),
+            or_(
+                Lapse.account_id == f"credential-{platform}",
+                Lapse.account_id.startswith(f"unregistered-{platform}-", autoescape=True),
+            ),
+        ),
+    )
+
+
 def lapse_conditions(
     session: Session, viewer: Viewer, filters: Filters, tz: ZoneInfo, *, with_status: bool = True
 ) -> list[ColumnElement[bool]]:
-    """The WHERE clauses for lapses joined to their account."""
+    """The WHERE clauses for lapses outer-joined to their account."""
     conds: list[ColumnElement[bool]] = [account_condition(session, viewer)]
-    if filters.school:
+    if filters.school == DISTRICT_SCHOOL:
+        conds.append(district_wide())
+    elif filters.school:
         conds.append(AccountRow.school == filters.school)
     if filters.platform:
-        conds.append(AccountRow.platform == filters.platform)
+        conds.append(platform_condition(filters.platform))
     if filters.check:
         conds.append(Lapse.check_id == filters.check)
     if with_status and filters.status != "all":
@@ -49,51 +86,93 @@ def lapse_conditions(
         conds.append(Lapse.opened_at >= _start(filters.since, tz))
     if filters.until:
         conds.append(Lapse.opened_at < _start(filters.until + timedelta(days=1), tz))
+    if filters.q:
+        conds.append(search_condition(filters.q))
     return conds
 
 
-def _lapses(conds: list[ColumnElement[bool]]) -> Select[Lapse, AccountRow]:
+_SORT_COLUMNS: dict[str, Any] = {
+    "opened": Lapse.opened_at,
+    "account": Lapse.account_id,
+    "school": AccountRow.school,
+    "check": Lapse.check_id,
+    "status": Lapse.status,
+}
+
+
+def lapses_only(viewer: Viewer, filters: Filters) -> bool:
+    """True when neither who sees nor what is asked involves the account (skip the join)."""
+    return (
+        viewer.sees_all
+        and not (filters.school or filters.platform or filters.q)
+        and (filters.sort != "school")
+    )
+
+
+def _order(filters: Filters) -> tuple[Any, Any]:
+    column = _SORT_COLUMNS[filters.sort]
+    if filters.order == "desc":
+        return column.desc(), Lapse.id.desc()
+    return column.asc(), Lapse.id.asc()
+
+
+def _lapses(conds: list[ColumnElement[bool]], filters: Filters) -> Select[Lapse, AccountRow]:
     return (
         select(Lapse, AccountRow)
-        .join(AccountRow, AccountRow.id == Lapse.account_id)
+        .outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
         .where(*conds)
-        .order_by(Lapse.opened_at, Lapse.id)
+        .order_by(*_order(filters))
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Overview:
-    """What the overview shows for one set of filters."""
+    """What the overview shows for one set of filters; every count is exact."""
 
-    counts: list[tuple[str, str, int]]  # (school, check, lapses)
+    counts: list[tuple[str, str, int]]  # (school, check, lapses); district-wide as DISTRICT
     total: int
-    lapses: list[tuple[Lapse, AccountRow]]
+    lapses: list[tuple[Lapse, AccountRow | None]]
     unknown: list[tuple[str, str, str, int, datetime]]  # (account, school, platform, checks, since)
+    unknown_total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
 
 
 def overview(session: Session, viewer: Viewer, filters: Filters, tz: ZoneInfo) -> Overview:
-    """Counts by school and check, one page of lapses (oldest first), accounts with unknowns."""
+    """Counts by school and check, one page of lapses, accounts with unknowns."""
     conds = lapse_conditions(session, viewer, filters, tz)
+    school = func.coalesce(AccountRow.school, DISTRICT_SCHOOL)
     counts = session.execute(
-        select(AccountRow.school, Lapse.check_id, func.count())
-        .join(AccountRow, AccountRow.id == Lapse.account_id)
+        select(school, Lapse.check_id, func.count())
+        .select_from(Lapse)
+        .outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
         .where(*conds)
-        .group_by(AccountRow.school, Lapse.check_id)
-        .order_by(AccountRow.school, Lapse.check_id)
+        .group_by(school, Lapse.check_id)
+        .order_by(school, Lapse.check_id)
     ).all()
-    rows = session.execute(_lapses(conds).limit(PAGE_SIZE).offset(filters.offset)).all()
+    # Page through narrow (sort key, id) rows first: sorting whole rows of 20,000 lapses
+    # (detail, evidence) is what made a late page slow.
+    ids = _lapses(conds, filters).with_only_columns(Lapse.id)
+    if lapses_only(viewer, filters):
+        ids = select(Lapse.id).where(*conds).order_by(*_order(filters))
+    page_ids = ids.limit(PAGE_SIZE).offset(filters.offset).scalar_subquery()
+    rows = session.execute(_lapses([Lapse.id.in_(page_ids)], filters)).all()
+    unknown, unknown_total = unknown_accounts(session, viewer, filters)
     return Overview(
         counts=[(s, c, n) for s, c, n in counts],
         total=sum(n for _, _, n in counts),
         lapses=[(row[0], row[1]) for row in rows],
-        unknown=unknown_accounts(session, viewer, filters),
+        unknown=unknown,
+        unknown_total=unknown_total,
     )
 
 
 def unknown_accounts(
-    session: Session, viewer: Viewer, filters: Filters, limit: int = 50
-) -> list[tuple[str, str, str, int, datetime]]:
-    """Accounts with at least one check whose status is unknown, longest unknown first."""
+    session: Session, viewer: Viewer, filters: Filters, limit: int = UNKNOWN_SHOWN
+) -> tuple[list[tuple[str, str, str, int, datetime]], int]:
+    """Accounts with an unknown check, longest unknown first (`limit` of them), and how many."""
     conds = [CheckState.status == "unknown", AccountRow.active, account_condition(session, viewer)]
     if filters.school:
         conds.append(AccountRow.school == filters.school)
@@ -101,180 +180,103 @@ def unknown_accounts(
         conds.append(AccountRow.platform == filters.platform)
     if filters.check:
         conds.append(CheckState.check_id == filters.check)
+    if filters.q:
+        conds.append(account_search(filters.q))
     since = func.min(CheckState.since)
-    rows = session.execute(
+    base = (
         select(AccountRow.id, AccountRow.school, AccountRow.platform, func.count(), since)
         .join(AccountRow, AccountRow.id == CheckState.account_id)
         .where(*conds)
         .group_by(AccountRow.id, AccountRow.school, AccountRow.platform)
-        .order_by(since, AccountRow.id)
-        .limit(limit)
-    ).all()
-    return [(a, s, p, n, t) for a, s, p, n, t in rows]
+    )
+    rows = session.execute(base.order_by(since, AccountRow.id).limit(limit)).all()
+    total = session.execute(
+        select(func.count(func.distinct(CheckState.account_id)))
+        .join(AccountRow, AccountRow.id == CheckState.account_id)
+        .where(*conds)
+    ).scalar_one()
+    return [(a, s, p, n, t) for a, s, p, n, t in rows], int(total)
+
+
+EXPORT_COLUMNS = (
+    Lapse.id, Lapse.account_id, Lapse.check_id, Lapse.status, Lapse.opened_at,
+    Lapse.last_seen_at, Lapse.resolved_at, Lapse.muted_until, Lapse.muted_by,
+    Lapse.mute_reason, Lapse.detail, AccountRow.id.label("registered_id"),
+    AccountRow.platform, AccountRow.school,
+)  # fmt: skip
 
 
 def export_rows(
     session: Session, viewer: Viewer, filters: Filters, tz: ZoneInfo
-) -> Iterator[tuple[Lapse, AccountRow]]:
-    """Every lapse the filters select (no paging), for the CSV export."""
-    query = _lapses(lapse_conditions(session, viewer, filters, tz))
-    for row in session.execute(query.execution_options(yield_per=1000)):
-        yield row[0], row[1]
+) -> Iterator[Row[Any]]:
+    """Every lapse the filters select (no paging), in the page's order, for the CSV export.
 
-
-@dataclass(frozen=True, slots=True)
-class AccountPage:
-    """Everything the account page shows."""
-
-    account: AccountRow
-    states: list[CheckState]
-    lapses: list[Lapse]
-    events: list[LapseEvent]
-    more_events: bool
-    last_review: Review | None
-    attestations: dict[str, Attestation]
-
-
-def account_page(session: Session, account: AccountRow, page: int = 1) -> AccountPage:
-    """The account's checks, its open and recent lapses and one page of its timeline."""
-    aid = account.id
-    states = list(session.scalars(select(CheckState).where(CheckState.account_id == aid)))
-    lapses = list(
-        session.scalars(
-            select(Lapse)
-            .where(Lapse.account_id == aid)
-            .order_by(Lapse.status.in_(OPEN_STATES).desc(), Lapse.opened_at.desc())
-            .limit(100)
-        )
+    Plain columns, fetched 1,000 at a time: no ORM objects, no evidence JSON to decode.
+    """
+    query = _lapses(lapse_conditions(session, viewer, filters, tz), filters).with_only_columns(
+        *EXPORT_COLUMNS
     )
-    events = list(
-        session.scalars(
-            select(LapseEvent)
-            .where(LapseEvent.account_id == aid)
-            .order_by(LapseEvent.at.desc(), LapseEvent.id.desc())
-            .limit(TIMELINE_PAGE + 1)
-            .offset((page - 1) * TIMELINE_PAGE)
-        )
-    )
-    last_review = session.scalars(
-        select(Review).where(Review.account_id == aid).order_by(Review.at.desc()).limit(1)
-    ).first()
-    attestations: dict[str, Attestation] = {}
-    for att in session.scalars(
-        select(Attestation).where(Attestation.account_id == aid).order_by(Attestation.at)
-    ):
-        attestations[att.check_id] = att  # the newest wins
-    return AccountPage(
-        account=account,
-        states=states,
-        lapses=lapses,
-        events=events[:TIMELINE_PAGE],
-        more_events=len(events) > TIMELINE_PAGE,
-        last_review=last_review,
-        attestations=attestations,
-    )
+    rows: Iterator[Row[Any]] = iter(session.execute(query.execution_options(yield_per=1000)))
+    yield from rows
 
 
-def school_accounts(
-    session: Session, viewer: Viewer, school: str
-) -> list[tuple[AccountRow, int, int]]:
-    """The school's visible accounts with their open lapse and unknown check counts."""
-    open_count = (
-        select(func.count())
-        .where(Lapse.account_id == AccountRow.id, Lapse.status.in_(OPEN_STATES))
-        .correlate(AccountRow)
-        .scalar_subquery()
-    )
-    unknown_count = (
-        select(func.count())
-        .where(CheckState.account_id == AccountRow.id, CheckState.status == "unknown")
-        .correlate(AccountRow)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(AccountRow, open_count, unknown_count)
-        .where(AccountRow.school == school, account_condition(session, viewer))
-        .order_by(AccountRow.active.desc(), AccountRow.id)
-    ).all()
-    return [(a, o, u) for a, o, u in rows]
+def _epoch(session: Session, column: Any) -> ColumnElement[int]:
+    """A UTC timestamp column as whole seconds since 1970, computed by the database.
 
-
-def directory(
-    session: Session, viewer: Viewer, school: str, platform: str, page: int
-) -> tuple[list[AccountRow], bool]:
-    """Registered accounts (active first), one page; and whether there is a next page."""
-    conds: list[ColumnElement[bool]] = [account_condition(session, viewer)]
-    if school:
-        conds.append(AccountRow.school == school)
-    if platform:
-        conds.append(AccountRow.platform == platform)
-    rows = list(
-        session.scalars(
-            select(AccountRow)
-            .where(*conds)
-            .order_by(AccountRow.active.desc(), AccountRow.school, AccountRow.id)
-            .limit(DIRECTORY_PAGE + 1)
-            .offset((page - 1) * DIRECTORY_PAGE)
-        )
-    )
-    return rows[:DIRECTORY_PAGE], len(rows) > DIRECTORY_PAGE
-
-
-def choices(session: Session, viewer: Viewer) -> tuple[list[str], list[str]]:
-    """The schools and platforms the viewer can filter on."""
-    cond = account_condition(session, viewer)
-    schools = session.scalars(
-        select(AccountRow.school).where(cond).distinct().order_by(AccountRow.school)
-    ).all()
-    platforms = session.scalars(
-        select(AccountRow.platform).where(cond).distinct().order_by(AccountRow.platform)
-    ).all()
-    return list(schools), list(platforms)
+    Integers cost far less to fetch than datetimes: the chart reads thousands of them.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", column)), Integer)
+    # SQLite keeps UTC timestamps as text; strftime('%s') reads them as UTC.
+    return cast(func.strftime("%s", column), Integer)
 
 
 def open_series(
-    session: Session, viewer: Viewer, filters: Filters, first: date, last: date
+    session: Session, viewer: Viewer, filters: Filters, first: date, last: date, tz: ZoneInfo
 ) -> list[tuple[date, int]]:
-    """Lapses open (or muted) at the end of each UTC day from `first` to `last`."""
-    # The filter's dates bound the chart's axis, not which lapses count.
-    base = _without_dates(session, viewer, filters)
-    start = _start(first, ZoneInfo("UTC"))
-    end = _start(last + timedelta(days=1), ZoneInfo("UTC"))
-    joined = (
-        select(func.count()).select_from(Lapse).join(AccountRow, AccountRow.id == Lapse.account_id)
+    """Lapses open or muted at the end of each district day from `first` to `last`.
+
+    The filter's dates bound the chart's axis, not which lapses count; its other filters
+    (search, school, platform, check) select the same lapses the summary counts.
+    """
+    plain = Filters(
+        school=filters.school, platform=filters.platform, check=filters.check, q=filters.q
     )
-    before = session.execute(
-        joined.where(
-            *base,
-            Lapse.opened_at < start,
-            or_(Lapse.resolved_at.is_(None), Lapse.resolved_at >= start),
+    base = lapse_conditions(session, viewer, plain, tz, with_status=False)
+    days = (last - first).days + 1
+    if days <= 0:
+        return []
+    # Day boundaries at the district's midnight (a GROUP BY on the database's date() is UTC).
+    ends = [int(_start(first + timedelta(days=k + 1), tz).timestamp()) for k in range(days)]
+    start = _start(first, tz)
+    opened_on = [0] * (days + 1)  # the last slot: after the chart's last day (not drawn)
+    resolved_on = [0] * (days + 1)
+    before = 0
+    # Core rows (no ORM result machinery): plain integer pairs.
+    query = select(_epoch(session, Lapse.opened_at), _epoch(session, Lapse.resolved_at))
+    if not lapses_only(viewer, plain):
+        query = query.outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
+    rows = (
+        session.connection()
+        .execute(
+            query.where(
+                *base,
+                Lapse.opened_at < _start(last + timedelta(days=1), tz),
+                or_(Lapse.resolved_at.is_(None), Lapse.resolved_at >= start),
+            )
         )
-    ).scalar_one()
-    opened = _per_day(session, Lapse.opened_at, base, start, end)
-    resolved = _per_day(session, Lapse.resolved_at, base, start, end)
-    series, level, day = [], before, first
-    while day <= last:
-        level += opened.get(day, 0) - resolved.get(day, 0)
-        series.append((day, level))
-        day += timedelta(days=1)
+        .all()
+    )
+    first_second = int(start.timestamp())
+    for opened_at, resolved_at in rows:
+        if opened_at < first_second:
+            before += 1
+        else:
+            opened_on[bisect_right(ends, opened_at)] += 1
+        if resolved_at is not None:
+            resolved_on[bisect_right(ends, resolved_at)] += 1
+    series, level = [], before
+    for k in range(days):
+        level += opened_on[k] - resolved_on[k]
+        series.append((first + timedelta(days=k), level))
     return series
-
-
-def _without_dates(session: Session, viewer: Viewer, filters: Filters) -> list[ColumnElement[bool]]:
-    plain = Filters(school=filters.school, platform=filters.platform, check=filters.check)
-    return lapse_conditions(session, viewer, plain, ZoneInfo("UTC"), with_status=False)
-
-
-def _per_day(
-    session: Session, column: Any, base: list[ColumnElement[bool]], start: datetime, end: datetime
-) -> dict[date, int]:
-    day = func.date(column)
-    rows = session.execute(
-        select(day, func.count())
-        .select_from(Lapse)
-        .join(AccountRow, AccountRow.id == Lapse.account_id)
-        .where(*base, and_(column >= start, column < end))
-        .group_by(day)
-    ).all()
-    # SQLite answers 'YYYY-MM-DD' text, PostgreSQL a date.
-    return {date.fromisoformat(str(d)[:10]): n for d, n in rows if d is not None}

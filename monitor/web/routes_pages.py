@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import func, select
 
 from checks import ALL_CHECKS
 from monitor.store.models import OPEN_STATES, Lapse, Review
-from monitor.web import queries
-from monitor.web.app import PageError, web_context
-from monitor.web.chart import open_lapses_svg
-from monitor.web.filters import PAGE_SIZE, STATUSES, BadFilter, Filters
+from monitor.web import queries, queries_accounts
+from monitor.web.app import PageError, WebContext, web_context
+from monitor.web.chart import SIZES, open_lapses_svg
+from monitor.web.csv_export import csv_response
+from monitor.web.filters import (
+    FIRST_DAY,
+    PAGE_SIZE,
+    SORTS,
+    STATUSES,
+    BadFilter,
+    Filters,
+    choice,
+    page_number,
+    text_value,
+)
 from monitor.web.present import check_choices, check_info
-from monitor.web.scope import get_account, visible_ids
+from monitor.web.scope import DISTRICT_SCHOOL, get_account, visible_ids
 from monitor.web.viewer import require_viewer
 
 router = APIRouter()
 CHART_DAYS = 90
 MAX_CHART_DAYS = 731
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filters(request: Request) -> Filters:
@@ -34,95 +42,84 @@ def _filters(request: Request) -> Filters:
 
 
 def _page(request: Request) -> int:
-    value = request.query_params.get("page", "1")
-    return max(1, min(int(value), 10_000)) if value.isdigit() else 1
+    try:
+        return page_number(request.query_params)
+    except BadFilter as exc:
+        raise PageError(400, "Bad page number", f"{exc}.") from None
+
+
+def _today(ctx: WebContext) -> date:
+    return ctx.clock().astimezone(ctx.settings.tz).date()
+
+
+def chart_days(ctx: WebContext, filters: Filters) -> tuple[date, date]:
+    """The chart's first and last district day: the filter's dates, at most two years, not past today."""
+    today = _today(ctx)
+    last = max(min(filters.until or today, today), FIRST_DAY)
+    first = filters.since or last - timedelta(days=CHART_DAYS - 1)
+    return max(first, last - timedelta(days=MAX_CHART_DAYS - 1)), last
 
 
 @router.get("/")
 def overview(request: Request) -> Response:
     ctx = web_context(request)
-    filters = _filters(request)
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
+        filters = _filters(request)
+        first, last = chart_days(ctx, filters)
         data = queries.overview(s, viewer, filters, ctx.settings.tz)
-        schools, platforms = queries.choices(s, viewer)
-        matrix: dict[str, dict[str, int]] = defaultdict(dict)
-        for school, check_id, n in data.counts:
-            matrix[school][check_id] = n
-        order = {spec.id: i for i, spec in enumerate(ALL_CHECKS)}
-        columns = sorted({c for _, c, _ in data.counts}, key=lambda c: (order.get(c, 99), c))
-        return ctx.render(
-            request,
-            "overview.html.j2",
-            data=data,
-            matrix=dict(matrix),
-            columns=[check_info(c) for c in columns],
-            filters=filters,
-            schools=schools,
-            platforms=platforms,
-            checks=check_choices(),
-            statuses=STATUSES,
-            has_next=filters.offset + PAGE_SIZE < data.total,
-            today=ctx.clock().astimezone(ctx.settings.tz).date(),
-        )
+        series = queries.open_series(s, viewer, filters, first, last, ctx.settings.tz)
+        schools, platforms = queries_accounts.choices(s, viewer)
+    matrix: dict[str, dict[str, int]] = defaultdict(dict)
+    for school, check_id, n in data.counts:
+        matrix[school][check_id] = n
+    order = {spec.id: i for i, spec in enumerate(ALL_CHECKS)}
+    columns = sorted({c for _, c, _ in data.counts}, key=lambda c: (order.get(c, 99), c))
+    if filters.page > data.pages:
+        raise PageError(404, "No such page", f"These filters have {data.pages:,} page(s).")
+    return ctx.render(
+        request,
+        "overview.html.j2",
+        data=data,
+        matrix=dict(matrix),
+        columns=[check_info(c) for c in columns],
+        filters=filters,
+        schools=schools,
+        platforms=platforms,
+        district_school=DISTRICT_SCHOOL if viewer.sees_all else "",
+        checks=check_choices(),
+        statuses=STATUSES,
+        sorts=SORTS,
+        series=series,
+        page_size=PAGE_SIZE,
+        today=_today(ctx),
+    )
 
 
 @router.get("/lapses.csv")
 def export_csv(request: Request) -> Response:
     ctx = web_context(request)
-    filters = _filters(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["lapse_id", "account_id", "platform", "school", "check", "check_title", "status",
-         "opened_at", "last_seen_at", "resolved_at", "muted_until", "muted_by", "mute_reason",
-         "detail", "clauses"]
-    )  # fmt: skip
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
-        for lapse, account in queries.export_rows(s, viewer, filters, ctx.settings.tz):
-            info = check_info(lapse.check_id)
-            writer.writerow(
-                _cell(v)
-                for v in (
-                    lapse.id, account.id, account.platform, account.school, lapse.check_id,
-                    info.title, lapse.status, _iso(lapse.opened_at), _iso(lapse.last_seen_at),
-                    _iso(lapse.resolved_at), lapse.muted_until or "", lapse.muted_by,
-                    lapse.mute_reason, lapse.detail, info.clauses,
-                )
-            )  # fmt: skip
-    stamp = ctx.clock().astimezone(ctx.settings.tz).date().isoformat()
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="socmon-lapses-{stamp}.csv"'},
-    )
-
-
-def _iso(value: object) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else ""
-
-
-def _cell(value: object) -> object:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    filters = _filters(request)
+    return csv_response(ctx, viewer, filters, _today(ctx))
 
 
 @router.get("/chart.svg")
 def chart(request: Request) -> Response:
     ctx = web_context(request)
-    filters = _filters(request)
-    today = ctx.clock().date()
-    last = min(filters.until or today, today)
-    first = filters.since or last - timedelta(days=CHART_DAYS - 1)
-    first = max(first, last - timedelta(days=MAX_CHART_DAYS - 1))
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
-        series = queries.open_series(s, viewer, filters, first, last) if first <= last else []
-    svg = open_lapses_svg(series, f"Open and muted lapses per day (UTC), {first} to {last}")
-    return Response(svg, media_type="image/svg+xml")
+        filters = _filters(request)
+        try:
+            size = choice(request.query_params, "size", tuple(SIZES))
+        except BadFilter as exc:
+            raise PageError(400, "Bad filter", f"{exc}.") from None
+        first, last = chart_days(ctx, filters)
+        series = queries.open_series(s, viewer, filters, first, last, ctx.settings.tz)
+    zone = ctx.settings.district.timezone
+    title = f"Open or muted lapses at the end of each day ({zone}), {first} to {last}"
+    return Response(open_lapses_svg(series, title, size), media_type="image/svg+xml")
 
 
 @router.get("/accounts/{account_id}")
@@ -130,10 +127,11 @@ def account(request: Request, account_id: str) -> Response:
     ctx = web_context(request)
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
+        page_no = _page(request)
         row = get_account(s, viewer, account_id)
         if row is None:
             raise PageError(404, "Not found", "There is no account with this id that you can see.")
-        page = queries.account_page(s, row, _page(request))
+        page = queries_accounts.account_page(s, row, page_no)
         state_by_check = {st.check_id: st for st in page.states}
         order = [spec.id for spec in ALL_CHECKS]
         extra = sorted(set(state_by_check) - set(order))
@@ -144,9 +142,9 @@ def account(request: Request, account_id: str) -> Response:
             account=row,
             principals=row.data.get("principals", []),
             checks=[(check_info(c), state_by_check.get(c)) for c in order + extra],
-            page_no=_page(request),
-            today=ctx.clock().astimezone(ctx.settings.tz).date(),
-            mute_max=(ctx.clock() + timedelta(days=365)).date(),
+            page_no=page_no,
+            today=_today(ctx),
+            mute_max=_today(ctx) + timedelta(days=365),
         )
 
 
@@ -155,36 +153,48 @@ def school(request: Request, school: str) -> Response:
     ctx = web_context(request)
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
-        accounts = queries.school_accounts(s, viewer, school)
+        accounts = queries_accounts.school_accounts(s, viewer, school[:200])
         if not accounts:
             raise PageError(404, "Not found", "There is no school by this name that you can see.")
-        overview = queries.overview(s, viewer, Filters(school=school), ctx.settings.tz)
+        filters = Filters(school=school[:200])
+        overview = queries.overview(s, viewer, filters, ctx.settings.tz)
         return ctx.render(
-            request, "school.html.j2", school=school, accounts=accounts, data=overview
+            request,
+            "school.html.j2",
+            school=school,
+            accounts=accounts,
+            data=overview,
+            filters=filters,
         )
 
 
 @router.get("/directory")
 def directory(request: Request) -> Response:
     ctx = web_context(request)
-    school = request.query_params.get("school", "")[:200]
-    platform = request.query_params.get("platform", "")[:32]
-    page = _page(request)
     with ctx.sessions() as s:
         viewer = require_viewer(ctx, request, s)
-        rows, has_next = queries.directory(s, viewer, school, platform, page)
-        schools, platforms = queries.choices(s, viewer)
-        return ctx.render(
-            request,
-            "directory.html.j2",
-            rows=rows,
-            has_next=has_next,
-            page_no=page,
-            school=school,
-            platform=platform,
-            schools=schools,
-            platforms=platforms,
-        )
+        try:
+            school = text_value(request.query_params, "school", 200)
+            platform = text_value(request.query_params, "platform", 32)
+            q = text_value(request.query_params, "q", 200)
+        except BadFilter as exc:
+            raise PageError(400, "Bad filter", f"{exc}.") from None
+        page = _page(request)
+        found = queries_accounts.directory(s, viewer, school, platform, q, page)
+        schools, platforms = queries_accounts.choices(s, viewer)
+    if page > found.pages:
+        raise PageError(404, "No such page", f"The directory has {found.pages:,} page(s).")
+    return ctx.render(
+        request,
+        "directory.html.j2",
+        found=found,
+        page_no=page,
+        school=school,
+        platform=platform,
+        q=q,
+        schools=schools,
+        platforms=platforms,
+    )
 
 
 @router.get("/mine")
@@ -208,9 +218,13 @@ def mine(request: Request) -> Response:
                 .group_by(Review.account_id)
             ).all()
         )
-        rows, _ = queries.directory(s, viewer, "", "", 1)
+        found = queries_accounts.directory(s, viewer, "", "", "", 1)
         return ctx.render(
             request,
             "mine.html.j2",
-            rows=[(a, open_counts.get(a.id, 0), reviewed.get(a.id)) for a in rows if a.active],
+            rows=[
+                (a, open_counts.get(a.id, 0), reviewed.get(a.id))
+                for a, _, _ in found.rows
+                if a.active
+            ],
         )

@@ -50,3 +50,20 @@ def get_account(session: Session, viewer: Viewer, account_id: str) -> AccountRow
         AccountRow.id == account_id, account_condition(session, viewer)
     )
     return session.scalars(query).first()
+
+
+# The school label of district-wide lapses (no directory row: credential-<platform>,
+# unregistered-<platform>-<id>); the same label as the CLI export and the digest.
+DISTRICT_SCHOOL = "(district)"
+DISTRICT_PREFIXES = ("credential-", "unregistered-")
+
+
+def district_wide() -> ColumnElement[bool]:
+    """Lapses on a district-wide pseudo-account (outer-joined: no directory row)."""
+    return AccountRow.id.is_(None)
+
+
+def district_platform(pseudo_account_id: str) -> str:
+    """credential-facebook / unregistered-facebook-123 -> facebook."""
+    parts = pseudo_account_id.split("-")
+    return parts[1] if len(parts) > 1 else ""

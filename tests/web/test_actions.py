@@ -169,8 +169,8 @@ def test_the_csv_export_follows_the_filters(world: WebWorld) -> None:
     north_rows = list(csv.DictReader(io.StringIO(north.text)))
     assert len(all_rows) == 5
     assert [(r["account_id"], r["check"]) for r in north_rows] == [
+        ("north-x", "comments"),  # newest first, like the page
         ("north-fb", "principal_admin"),
-        ("north-x", "comments"),
     ]
     assert north.headers["content-disposition"].startswith("attachment;")
     assert [r["check"] for r in muted] == ["freshness"]

@@ -64,17 +64,20 @@ def test_link_url_is_empty_without_a_public_address() -> None:
     assert link_url("https://socmon.lpsd.ca/", "abc") == "https://socmon.lpsd.ca/link/abc"
 
 
-def test_a_review_link_lets_the_manager_mark_reviewed_with_one_click(
+def test_a_review_link_lands_on_a_confirmation_page_and_records_nothing_until_confirmed(
     world: WebWorld, client: TestClient
 ) -> None:
     landing = client.get(f"/link/{_token()}")
-    assert landing.status_code == 303 and landing.headers["location"] == "/mine"
-    page = client.get("/mine").text
-    assert "north-fb" in page and "north-x" not in page  # only the link's accounts
+    assert landing.status_code == 303
+    assert landing.headers["location"] == "/accounts/north-fb/review"
+    page = client.get("/accounts/north-fb/review").text
+    assert "Mark the comments of north-fb reviewed?" in page
     assert _token() not in page  # the token is never rendered
-    response = client.post(
-        "/accounts/north-fb/review", data={"csrf": csrf_of(page), "next": "/mine"}
-    )
+    with world.sessions() as s:
+        assert s.scalars(select(Review)).first() is None
+    mine = client.get("/mine").text
+    assert "north-fb" in mine and "north-x" not in mine  # only the link's accounts
+    response = client.post("/accounts/north-fb/review", data={"csrf": csrf_of(page)})
     assert response.status_code == 303
     with world.sessions() as s:
         review = s.scalars(select(Review)).one()

@@ -48,12 +48,13 @@ def test_pages_send_an_anonymous_visitor_to_sign_in(client: TestClient, path: st
     assert response.headers["location"].startswith("/login?next=")
 
 
-def test_the_overview_lists_open_lapses_oldest_first_with_counts(world: WebWorld) -> None:
+def test_the_overview_lists_open_lapses_newest_first_with_counts(world: WebWorld) -> None:
     with signed_in(world, "comms@lpsd.ca") as c:
         html = c.get("/").text
-    assert html.index("north-fb fails principal_admin") < html.index("south-ig fails two_admins")
-    assert html.index("south-ig fails two_admins") < html.index("north-x fails comments")
+    assert html.index("north-x fails comments") < html.index("south-ig fails two_admins")
+    assert html.index("south-ig fails two_admins") < html.index("north-fb fails principal_admin")
     assert "<strong>3</strong> open lapses" in html
+    assert "Page 1 of 1" in html
     assert "north-fb fails privacy" not in html  # resolved
     assert "south-ig fails freshness" not in html  # muted: not open
     assert "Accounts whose status is unknown" in html
