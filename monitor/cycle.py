@@ -78,11 +78,20 @@ async def run_cycle(
     accounts = list(app.accounts if accounts is None else accounts)
     started = time.monotonic()
     result = start_cycle(app, accounts, fence)
-    with app.sessions() as session:
-        facts = account_facts(session, accounts)
-        staff = [p.name for a in app.accounts for p in a.principals]
-        roster = load_roster(session, roster_key, staff)
-        resolutions = privacy_resolutions(session)
+    try:
+        with app.sessions() as session:
+            facts = account_facts(session, accounts)
+            staff = [p.name for a in app.accounts for p in a.principals]
+            roster = load_roster(session, roster_key, staff)
+            resolutions = privacy_resolutions(session)
+    except SQLAlchemyError as exc:
+        # The cycle's row is open: close it as failed rather than leave it "running".
+        reason = f"reading the directory failed: {describe(exc)}"
+        logger.error("cycle failed", extra={"cycle": result.cycle_id, "reason": reason})
+        _finish_quietly(app, result, fence, failed=reason)
+        result.status, result.reason, result.error = "failed", reason, exc
+        result.seconds = time.monotonic() - started
+        return result
     if isinstance(roster, str) and roster != NO_ROSTER:
         logger.warning("consent roster unusable: %s", roster)
     students: dict[str, Any] = {

@@ -90,6 +90,12 @@ def _waits(app: App) -> list[float]:
     return delays(cfg.retry_first_seconds, cfg.retry_max_seconds, cfg.write_retries)
 
 
+def cycle_scope(app: App, accounts: Sequence[Account]) -> str:
+    """ "registry" when `accounts` are the whole registry, else "accounts" (a narrowed check)."""
+    every = {a.id for a in app.accounts}
+    return "registry" if {a.id for a in accounts} >= every else "accounts"
+
+
 def start_cycle(app: App, accounts: Sequence[Account], fence: Fence | None) -> CycleResult:
     """Sync the directory, expire mutes and open the cycle's row (status running)."""
 
@@ -100,7 +106,12 @@ def start_cycle(app: App, accounts: Sequence[Account], fence: Fence | None) -> C
                 fence.check(session)
             sync_accounts(session, app.accounts, now)
             expire_mutes(session, now)
-            row = Cycle(started_at=now, accounts_total=len(accounts), status="running")
+            row = Cycle(
+                started_at=now,
+                accounts_total=len(accounts),
+                status="running",
+                scope=cycle_scope(app, accounts),
+            )
             session.add(row)
             session.flush()
             return row.id

@@ -108,11 +108,14 @@ def check_note(session: Session, now: datetime, day_start: datetime) -> str:
 
     A store that never ran a cycle (a fresh install, a preview) has nothing to qualify.
     """
-    cycles = select(Cycle).where(Cycle.started_at >= day_start, Cycle.started_at <= now)
+    cycles = select(Cycle).where(
+        Cycle.started_at >= day_start, Cycle.started_at <= now, Cycle.scope == "registry"
+    )
     today = list(session.scalars(cycles.order_by(Cycle.id)))
     if any(c.status == "complete" for c in today):
         return ""
-    if not today and session.scalar(select(func.count()).select_from(Cycle)) == 0:
+    registry_cycles = select(func.count()).select_from(Cycle).where(Cycle.scope == "registry")
+    if not today and session.scalar(registry_cycles) == 0:
         return ""
     last = today[-1] if today else None
     if last is None:

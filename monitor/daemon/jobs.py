@@ -159,8 +159,11 @@ def housekeeping(app: App, now: datetime | None = None) -> Tidied:
 
 
 def last_finished_cycle(app: App, *, complete: bool = False) -> CycleRow | None:
-    """The newest cycle that ended (`complete`: the newest that ended complete)."""
-    query = select(CycleRow).where(CycleRow.finished_at.is_not(None))
+    """The newest whole-registry cycle that ended (`complete`: the newest that ended complete).
+
+    A narrowed `socmon check --account` says nothing about the rest of the district.
+    """
+    query = select(CycleRow).where(CycleRow.finished_at.is_not(None), CycleRow.scope == "registry")
     if complete:
         query = query.where(CycleRow.status == "complete")
     with app.sessions() as session:

@@ -91,6 +91,9 @@ class Cycle(Base):
     # running | complete (every account has a stored result) | incomplete | failed
     status: Mapped[str] = mapped_column(String(16), default="complete", server_default="complete")
     reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # registry (every registered account) | accounts (`socmon check --account`): only a
+    # registry cycle tells whether the district is checked (status, digests, catch-up).
+    scope: Mapped[str] = mapped_column(String(16), default="registry", server_default="registry")
 
 
 class CheckRun(Base):

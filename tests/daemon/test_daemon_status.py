@@ -32,6 +32,7 @@ def _cycle(
     total: int = 5,
     status: str = "complete",
     reason: str = "",
+    scope: str = "registry",
 ) -> None:
     app = upgraded_app(config)
     with transaction(app.sessions) as session:
@@ -45,6 +46,7 @@ def _cycle(
                 errors_by_kind={"auth": failed} if failed else {},
                 status=status,
                 reason=reason,
+                scope=scope,
             )
         )
 
@@ -169,3 +171,15 @@ def test_status_exits_1_after_an_incomplete_last_cycle_and_says_why(tmp_path: Pa
 
     assert done.exit_code == 1
     assert f"the last cycle is incomplete: {why}" in done.output
+
+
+def test_a_narrowed_check_does_not_stand_for_the_districts_last_cycle(tmp_path: Path) -> None:
+    config = write_config(tmp_path)  # hourly, all day
+    _cycle(config, datetime.now(UTC) - timedelta(hours=3))  # the last whole-registry cycle
+    _cycle(config, datetime.now(UTC) - timedelta(minutes=1), total=1, scope="accounts")
+
+    done = CliRunner().invoke(_cli(), ["status", "--config", str(config), "--format", "json"])
+
+    assert done.exit_code == 1, done.output
+    report = json.loads(done.output)
+    assert report["stale"] is True and report["accounts_checked"] == 5

@@ -165,6 +165,20 @@ def test_every_result_is_stored_once_in_one_cycle(tmp_path: Path, n: int) -> Non
     assert cycle is not None and (cycle.accounts_ok, cycle.finished_at) == (n, T0)
 
 
+def test_a_cycle_over_some_accounts_is_recorded_as_narrowed_not_as_the_registrys(
+    tmp_path: Path,
+) -> None:
+    accts = [account(f"school-{i}-fb") for i in range(3)]
+    app = make_app(tmp_path, accts)
+    fake = FakeConnector({a.platform_id: clean_snapshot(a) for a in accts})
+    narrowed = asyncio.run(run_cycle(app, {"facebook": fake}, accounts=accts[:1]))
+    whole = asyncio.run(run_cycle(app, {"facebook": fake}))
+    with app.sessions() as s:
+        scopes = {c.id: (c.scope, c.status) for c in s.scalars(select(Cycle))}
+    assert scopes[narrowed.cycle_id] == ("accounts", "complete")
+    assert scopes[whole.cycle_id] == ("registry", "complete")
+
+
 def test_a_stop_request_keeps_every_finished_result(tmp_path: Path) -> None:
     accts = [account(f"school-{i}-fb") for i in range(10)]
     app = make_app(tmp_path, accts)

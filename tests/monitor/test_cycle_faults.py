@@ -280,3 +280,20 @@ def test_a_stop_mid_cycle_records_the_cycle_as_incomplete_with_how_many_were_sto
         == "stopped before every account was checked: 3 of 10 accounts have a stored result"
     )
     assert cycle.finished_at == T0 and _stored(app, cycle.id) == 3
+
+
+def test_a_store_that_fails_after_the_cycle_opened_closes_it_as_failed_not_running(
+    tmp_path: Path,
+) -> None:
+    accts = [account(f"school-{i}-fb") for i in range(3)]
+    app = fault_app(tmp_path, accts)
+    with sqlite3.connect(tmp_path / "socmon.db") as conn:  # read after the cycle's row exists
+        conn.execute("ALTER TABLE privacy_resolutions RENAME TO gone")
+    fake = FakeConnector({a.platform_id: clean_snapshot(a) for a in accts})
+
+    result = asyncio.run(asyncio.wait_for(run_cycle(app, {"facebook": fake}), LIMIT))
+
+    cycle = _cycles(app)[0]
+    assert (result.status, cycle.status) == ("failed", "failed")
+    assert cycle.reason.startswith("reading the directory failed")
+    assert cycle.finished_at is not None and _stored(app, cycle.id) == 0
