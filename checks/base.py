@@ -102,11 +102,14 @@ class CheckSpec:
     remediation: str
     audience: str  # who is told: "managers", "communications" or "it"
     fn: CheckFn
+    # The snapshot facts whose completeness the verdict depends on.
+    reads: tuple[Fact, ...] = ()
 
     def run(
         self, account: AccountView, snapshot: AccountSnapshot, options: CheckOptions
     ) -> Finding:
-        return self.fn(account, snapshot, options)
+        """The check's verdict, never a pass on a fact that was read only in part."""
+        return guard_coverage(account, snapshot, self.reads, self.fn(account, snapshot, options))
 
     @property
     def clause_text(self) -> str:
@@ -126,6 +129,7 @@ def check(
     remediation: str,
     severity: str = "medium",
     audience: str = "managers",
+    reads: tuple[Fact, ...] = (),
 ) -> Callable[[CheckFn], CheckSpec]:
     """Declare a check; raises at import time when the metadata is incomplete."""
 
@@ -143,7 +147,7 @@ def check(
             raise ValueError(f"check {id!r} has unknown audience {audience!r}")
         if not remediation.strip():
             raise ValueError(f"check {id!r} has no remediation")
-        spec = CheckSpec(id, title, severity, clauses, remediation, audience, fn)
+        spec = CheckSpec(id, title, severity, clauses, remediation, audience, fn, reads)
         _REGISTERED[id] = spec
         return spec
 
@@ -160,6 +164,30 @@ def unexposed(
         Status.UNKNOWN,
         f"{account.account_id}: {fact.value} cannot be read ({reason}).",
         {"fact": fact.value, "reason": reason},
+    )
+
+
+def guard_coverage(
+    account: AccountView, snapshot: AccountSnapshot, reads: tuple[Fact, ...], finding: Finding
+) -> Finding:
+    """Attach the coverage of `reads` to the evidence; a pass on a partial read becomes unknown.
+
+    A lapse stays a lapse: what *was* read already proves it.
+    """
+    covered = {f: snapshot.coverage[f] for f in reads if f in snapshot.coverage}
+    if not covered:
+        return finding
+    evidence = dict(finding.evidence)
+    evidence["coverage"] = {f.value: c.as_evidence() for f, c in covered.items()}
+    partial = [(f, c) for f, c in covered.items() if not c.complete]
+    if finding.status is not Status.PASS or not partial:
+        return Finding(finding.check_id, finding.status, finding.detail, evidence)
+    fact, cover = partial[0]
+    return Finding(
+        finding.check_id,
+        Status.UNKNOWN,
+        f"{account.account_id}: {fact.value} were read only in part ({cover.missing}).",
+        evidence,
     )
 
 

@@ -57,6 +57,7 @@ def _covered_by_review(
         "in socmon; or turn comments off."
     ),
     severity="high",
+    reads=(Fact.COMMENTS,),
 )
 def comments(account: AccountView, snapshot: AccountSnapshot, options: CheckOptions) -> Finding:
     """Lapse when an enabled account has a comment older than the window nobody handled."""

@@ -68,6 +68,30 @@ class Post:
 
 
 @dataclass(frozen=True, slots=True)
+class Coverage:
+    """How completely one fact was read: what the read covered and, if cut short, why."""
+
+    complete: bool
+    # In words, for evidence and digests: "all 612 comments and replies on 48 posts ...".
+    covered: str
+    # Why the read stopped early ("read 500 of at least 612 comments before ..."); "" if complete.
+    missing: str = ""
+    read: int = 0
+    # What the platform says exists (its own counts); None when it gives none.
+    at_least: int | None = None
+
+    def as_evidence(self) -> dict[str, object]:
+        """The coverage as plain JSON-able evidence."""
+        return {
+            "complete": self.complete,
+            "covered": self.covered,
+            "missing": self.missing,
+            "read": self.read,
+            "at_least": self.at_least,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """What one connector observed about one account at `fetched_at`."""
 
@@ -95,6 +119,13 @@ class AccountSnapshot:
     # Logo detection results filled in after the fetch, keyed "banner"/"picture":
     # True seen, False not seen, None the image could not be fetched or decoded.
     logo_seen: Mapping[str, bool | None] = field(default_factory=dict)
+    # fact -> how completely it was read; a fact without an entry was read in one piece.
+    coverage: Mapping[Fact, Coverage] = field(default_factory=dict)
+
+    def incomplete(self, fact: Fact) -> Coverage | None:
+        """The coverage of `fact` when its read was cut short, else None."""
+        cover = self.coverage.get(fact)
+        return cover if cover is not None and not cover.complete else None
 
     def exposes(self, fact: Fact) -> bool:
         """True when the platform gave this fact."""
