@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 
 from connectors.base import Connector
 from connectors.facebook import FacebookConnector
+from connectors.graph_throttle import GraphThrottle
 from connectors.http import RetryPolicy, build_client
 from connectors.instagram import InstagramConnector
 from connectors.x import MAX_RESET_WAIT, XConnector
@@ -17,6 +19,13 @@ from monitor.context import Clock
 from monitor.errors import Problem, UserError
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Platform, Settings
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What several connectors share: Facebook and Instagram count against one Graph app."""
+
+    graph_throttle: GraphThrottle
 
 
 def _secret(
@@ -36,6 +45,7 @@ def _facebook(
     env: Mapping[str, str] | None,
     client: object,
     clock: Clock,
+    shared: Shared,
 ) -> Connector:
     return FacebookConnector(
         client,  # type: ignore[arg-type]
@@ -45,8 +55,11 @@ def _facebook(
         business_id=cfg.business_id,
         max_posts=cfg.max_posts,
         max_comments=cfg.max_comments,
+        max_calls_per_account=cfg.max_calls_per_account,
+        comment_horizon_days=cfg.comment_horizon_days,
         retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,
+        throttle=shared.graph_throttle,
     )
 
 
@@ -56,6 +69,7 @@ def _instagram(
     env: Mapping[str, str] | None,
     client: object,
     clock: Clock,
+    shared: Shared,
 ) -> Connector:
     return InstagramConnector(
         client,  # type: ignore[arg-type]
@@ -64,8 +78,11 @@ def _instagram(
         system_token=_secret(settings, "instagram", "token_secret", cfg.token_secret, env),
         max_posts=cfg.max_posts,
         max_comments=cfg.max_comments,
+        max_calls_per_account=cfg.max_calls_per_account,
+        comment_horizon_days=cfg.comment_horizon_days,
         retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,
+        throttle=shared.graph_throttle,
     )
 
 
@@ -75,6 +92,7 @@ def _x(
     env: Mapping[str, str] | None,
     client: object,
     clock: Clock,
+    shared: Shared,
 ) -> Connector:
     return XConnector(
         client,  # type: ignore[arg-type]
@@ -93,6 +111,7 @@ def _youtube(
     env: Mapping[str, str] | None,
     client: object,
     clock: Clock,
+    shared: Shared,
 ) -> Connector:
     key = _secret(settings, "youtube", "token_secret", cfg.token_secret, env)
     oauth = None
@@ -139,6 +158,7 @@ async def open_connectors(
     problems: list[Problem] = []
     async with AsyncExitStack() as stack:
         connectors: dict[str, Connector] = {}
+        shared = Shared(GraphThrottle("graph", clock=lambda: clock().timestamp()))
         for platform, cfg in settings.platforms.items():
             builder = BUILDERS.get(platform)
             if not cfg.enabled or builder is None:
@@ -147,7 +167,7 @@ async def open_connectors(
                 build_client(cfg.timeout_seconds, max_connections=cfg.concurrency)
             )
             try:
-                connectors[platform] = builder(settings, cfg, env, client, clock)
+                connectors[platform] = builder(settings, cfg, env, client, clock, shared)
             except UserError as exc:
                 problems.extend(exc.problems)
         if problems:

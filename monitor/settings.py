@@ -67,8 +67,13 @@ class Platform(_Section):
     concurrency: int = Field(16, ge=1, le=256)
     timeout_seconds: float = Field(10.0, gt=0, le=120)
     max_retries: int = Field(3, ge=0, le=10)
+    # Page sizes: posts and comments asked for per call (every page is followed to the end).
     max_posts: int = Field(10, ge=1, le=100)
     max_comments: int = Field(50, ge=1, le=500)
+    # Requests one account may cost per cycle; past it the account's comments are unknown.
+    max_calls_per_account: int = Field(50, ge=2, le=100_000)
+    # Posts published or commented on in this many days have every comment read.
+    comment_horizon_days: int = Field(90, ge=1, le=3650)
     daily_quota: int = Field(10_000, ge=1)
 
     @field_validator("base_url")
