@@ -113,6 +113,7 @@ def credential_finding(
     token: TokenFacts | None = None,
     token_error: str = "",
     auth_failures: Sequence[str] = (),
+    capped: Sequence[str] = (),
     accounts_read: int = 0,
     needed: Sequence[str] = (),
     warn_days: int = EXPIRY_WARNING_DAYS,
@@ -141,6 +142,11 @@ def credential_finding(
         problems.append(
             f"was refused for {len(auth_failures)} {noun} in this cycle ({auth_failures[0]})"
         )
+    if capped:
+        # Not a passing throttle: nothing is read until the cap resets or the plan changes.
+        evidence["capped"] = len(capped)
+        noun = "account" if len(capped) == 1 else "accounts"
+        problems.append(f"hit its usage cap: {len(capped)} {noun} unread ({capped[0]})")
     if problems:
         return Finding(
             "connector_health",

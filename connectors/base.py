@@ -174,6 +174,15 @@ class RateLimited(ConnectorError):
         self.retry_after = retry_after
 
 
+class UsageCapReached(ConnectorError):
+    """The platform's billing cap for the period is spent: no read succeeds until a person acts."""
+
+    kind = "usage_cap"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
 class Unavailable(ConnectorError):
     """The platform did not answer properly (5xx, timeout, malformed reply)."""
 

@@ -31,13 +31,16 @@ from connectors.base import (
     AuthFailed,
     Comment,
     ConnectorError,
+    Coverage,
     Fact,
     NotFound,
     PermissionMissing,
     Post,
     RateLimited,
     Unavailable,
+    UsageCapReached,
 )
+from connectors.budget import CallBudget
 from connectors.graph import parse_time, require_dict
 from connectors.http import RetryPolicy, Throttle, request_json
 
@@ -80,6 +83,19 @@ def reset_in(response: httpx.Response, now: datetime) -> float | None:
     return max(int(raw) - now.timestamp(), 0.0)
 
 
+CAP_REASON = "the X monthly read cap is reached"
+
+
+def is_usage_cap(body: dict[str, Any]) -> bool:
+    """X's spent-cap problem: title UsageCapExceeded, type .../problems/usage-capped."""
+    problems = [body, *_problems(body)]
+    return any(
+        _text(p.get("title")) == "UsageCapExceeded"
+        or _text(p.get("type")).endswith("/usage-capped")
+        for p in problems
+    )
+
+
 def classify_x_error(response: httpx.Response, now: datetime) -> ConnectorError | None:
     """Map an X reply (problem JSON: title, detail, type, status) to a typed error."""
     status = response.status_code
@@ -93,6 +109,9 @@ def classify_x_error(response: httpx.Response, now: datetime) -> ConnectorError 
     title = str(body.get("title", ""))[:80]
     detail = _TOKENISH.sub("[redacted]", str(body.get("detail", "")))[:200]
     said = f"X said (HTTP {status}): {title}: {detail}".rstrip(": ")
+    if status == 429 and is_usage_cap(body):
+        # Not a 15-minute window: the headers look healthy and retrying only burns calls.
+        return UsageCapReached(f"{CAP_REASON}. {said}")
     if status == 429:
         wait = reset_in(response, now)
         return RateLimited(
@@ -152,7 +171,7 @@ class XConnector:
         bearer_token: str,
         max_posts: int = 10,
         max_comments: int = 50,
-        max_pages_of_results: int = 3,
+        max_calls_per_account: int = 50,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], datetime],
@@ -164,7 +183,7 @@ class XConnector:
         # X allows 5..100 results per timeline page and 10..100 per search page.
         self._max_posts = min(max(max_posts, 5), 100)
         self._max_comments = max_comments
-        self._max_extra_calls = max_pages_of_results
+        self._max_calls = max_calls_per_account
         self._retry = retry or RetryPolicy(retry_after_cap=max_reset_wait)
         self._sleep = sleep
         self._clock = clock
@@ -174,6 +193,23 @@ class XConnector:
         self.x_calls = 0
         self.users_read = 0
         self.posts_read = 0
+        # X charges a resource once per UTC day: resource ids already paid for, by day.
+        self._charged: dict[str, set[str]] = {}
+        # Set when X answers UsageCapExceeded: no further request goes out with this connector.
+        self.capped = ""
+
+    def _charge(self, kind: str, resource_id: str) -> bool:
+        """Count one resource read; False when X already charged it today."""
+        day = f"{kind}:{self._clock().date().isoformat()}"
+        seen = self._charged.setdefault(day, set())
+        if resource_id in seen:
+            return False
+        seen.add(resource_id)
+        if kind == "user":
+            self.users_read += 1
+        else:
+            self.posts_read += 1
+        return True
 
     @property
     def estimated_cost_usd(self) -> float:
@@ -192,6 +228,8 @@ class XConnector:
         throttle = self.throttle(family)
 
         async def before() -> None:
+            if self.capped:
+                raise UsageCapReached(self.capped)
             await throttle.wait(max_wait=self._max_reset_wait)
             self.x_calls += 1
 
@@ -204,23 +242,31 @@ class XConnector:
             elif remaining.isdigit():
                 throttle.release()
 
-        body = await request_json(
-            self._client,
-            "GET",
-            f"{self._root}/{path}",
-            params=params,
-            headers={"Authorization": f"Bearer {self._token}"},
-            classify=lambda r: classify_x_error(r, self._clock()),
-            retry=self._retry,
-            sleep=self._sleep,
-            on_response=seen,
-            before_request=before,
-        )
+        try:
+            body = await request_json(
+                self._client,
+                "GET",
+                f"{self._root}/{path}",
+                params=params,
+                headers={"Authorization": f"Bearer {self._token}"},
+                classify=lambda r: classify_x_error(r, self._clock()),
+                retry=self._retry,
+                sleep=self._sleep,
+                on_response=seen,
+                before_request=before,
+            )
+        except UsageCapReached as exc:
+            if not self.capped:
+                logger.warning("X usage cap reached: no more X reads this cycle")
+            self.capped = str(exc)
+            raise
         return require_dict(body, path)
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
         """Fetch one account: user, recent posts, and their replies where search reaches."""
         handle = platform_id.strip().lstrip("@")
+        budget = CallBudget(self._max_calls)
+        budget.take()
         user = await self._user(handle)
         user_id = str(user["id"])
         unexposed: dict[Fact, str] = {
@@ -239,10 +285,20 @@ class XConnector:
             if last_seen is None:
                 unexposed[Fact.POSTS] = reason
         else:
-            timeline = await self._timeline(user_id)
+            budget.take()
+            timeline = await self._timeline(user_id, budget, unexposed)
             username = _text(user.get("username")) or handle
-            posts = await self._replies(user_id, username, timeline, unexposed)
+            posts = await self._replies(user_id, username, timeline, unexposed, budget)
         fetched_at = self._clock()
+        coverage = {}
+        if protected is False:
+            replies = sum(len(p.comments) for p in posts)
+            coverage[Fact.COMMENTS] = Coverage(
+                complete=Fact.COMMENTS not in unexposed,
+                covered=f"{replies} replies by others on {len(posts)} posts read from the timeline",
+                missing=unexposed.get(Fact.COMMENTS, ""),
+                read=replies,
+            )
         times = [p.created_at for p in posts] + ([last_seen] if last_seen else [])
         settings = {p.comments_enabled for p in posts}
         comment_setting = "" if not posts else ("restricted" if settings == {False} else "on")
@@ -261,6 +317,7 @@ class XConnector:
             last_post_at=max(times, default=None),
             url=f"https://x.com/{_text(user.get('username')) or handle}",
             unexposed=unexposed,
+            coverage=coverage,
         )
 
     async def _user(self, handle: str) -> dict[str, Any]:
@@ -277,37 +334,56 @@ class XConnector:
             raise _malformed(path, "no user data")
         if not user.get("id"):
             raise _malformed(path, "a user without id")
-        self.users_read += 1
+        self._charge("user", str(user["id"]))
         return user
 
-    async def _timeline(self, user_id: str) -> list[tuple[Post, int | None]]:
-        """Recent original posts with their reply counts (None when X did not say)."""
+    async def _timeline(
+        self, user_id: str, budget: CallBudget, unexposed: dict[Fact, str]
+    ) -> list[tuple[Post, int | None]]:
+        """Original posts back to the search horizon, with their reply counts (None: not said)."""
         path = f"users/{user_id}/tweets"
         params = {
             "tweet.fields": TWEET_FIELDS,
             "max_results": str(self._max_posts),
             "exclude": "retweets,replies",
         }
-        body = await self._get("tweets", path, params)
-        rows = body.get("data", [])
-        if not isinstance(rows, list):
-            raise _malformed(path, "data is not a list")
-        posts = []
-        for row in rows[: self._max_posts]:
-            if not isinstance(row, dict) or not row.get("id"):
-                raise _malformed(path, "a post without id")
-            self.posts_read += 1
-            setting = _text(row.get("reply_settings")) or "everyone"
-            metrics = row.get("public_metrics")
-            replies = metrics.get("reply_count") if isinstance(metrics, dict) else None
-            post = Post(
-                post_id=str(row["id"]),
-                created_at=parse_time(row.get("created_at"), path),
-                comments_enabled=setting not in RESTRICTED_REPLIES,
-                permalink=f"https://x.com/i/web/status/{row['id']}",
-            )
-            posts.append((post, replies if isinstance(replies, int) else None))
-        return posts
+        horizon = self._clock() - timedelta(days=SEARCH_DAYS)
+        posts: list[tuple[Post, int | None]] = []
+        while True:
+            body = await self._get("tweets", path, params)
+            rows = body.get("data", [])
+            if not isinstance(rows, list):
+                raise _malformed(path, "data is not a list")
+            for row in rows:
+                posts.append(self._timeline_post(row, path))
+            meta = body.get("meta")
+            token = meta.get("next_token") if isinstance(meta, dict) else None
+            # Older pages matter only while they can still hold posts whose replies search reaches.
+            if not isinstance(token, str) or not token or not rows:
+                return posts
+            if posts[-1][0].created_at < horizon:
+                return posts
+            if not budget.take():
+                unexposed[Fact.COMMENTS] = (
+                    f"posts of the last {SEARCH_DAYS} days not all read: {budget.spent_reason}"
+                )
+                return posts
+            params = {**params, "pagination_token": token}
+
+    def _timeline_post(self, row: Any, path: str) -> tuple[Post, int | None]:
+        if not isinstance(row, dict) or not row.get("id"):
+            raise _malformed(path, "a post without id")
+        self._charge("post", str(row["id"]))
+        setting = _text(row.get("reply_settings")) or "everyone"
+        metrics = row.get("public_metrics")
+        replies = metrics.get("reply_count") if isinstance(metrics, dict) else None
+        post = Post(
+            post_id=str(row["id"]),
+            created_at=parse_time(row.get("created_at"), path),
+            comments_enabled=setting not in RESTRICTED_REPLIES,
+            permalink=f"https://x.com/i/web/status/{row['id']}",
+        )
+        return post, replies if isinstance(replies, int) else None
 
     async def _replies(
         self,
@@ -315,6 +391,7 @@ class XConnector:
         username: str,
         timeline: list[tuple[Post, int | None]],
         unexposed: dict[Fact, str],
+        budget: CallBudget,
     ) -> list[Post]:
         """The posts with their replies; COMMENTS unexposed unless that picture is complete."""
         horizon = self._clock() - timedelta(days=SEARCH_DAYS)
@@ -323,7 +400,7 @@ class XConnector:
         with_replies = [p for p, count in timeline if p.comments_enabled and count != 0]
         beyond = [p for p in with_replies if p.created_at < horizon]
         searchable = [p for p in with_replies if p.created_at >= horizon]
-        found = await self._search(searchable) if searchable else []
+        found, whole = await self._search(searchable, budget) if searchable else ([], True)
         by_conversation: dict[str, list[dict[str, Any]]] = {}
         for row in found:
             by_conversation.setdefault(_text(row.get("conversation_id")), []).append(row)
@@ -335,7 +412,11 @@ class XConnector:
             comments = _map_replies(rows, user_id, f"conversation {post.post_id}")
             unanswered += sum(1 for c in comments if not (c.by_account or c.replied_by_account))
             posts[index] = replace(post, comments=comments)
-        if beyond:
+        if Fact.COMMENTS in unexposed:
+            pass  # the timeline was already cut short
+        elif not whole:
+            unexposed[Fact.COMMENTS] = f"replies not all read: {budget.spent_reason}"
+        elif beyond:
             unexposed[Fact.COMMENTS] = (
                 f"{len(beyond)} post(s) with replies are older than the {SEARCH_DAYS} days X "
                 "search reaches"
@@ -347,8 +428,10 @@ class XConnector:
             )
         return posts
 
-    async def _search(self, posts: list[Post]) -> list[dict[str, Any]]:
-        """Replies in the conversations of `posts`, several conversations per query."""
+    async def _search(
+        self, posts: list[Post], budget: CallBudget
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Replies in the conversations of `posts`, several per query; False when cut short."""
         queries: list[str] = []
         for post in posts:
             term = f"conversation_id:{post.post_id}"
@@ -356,7 +439,6 @@ class XConnector:
                 queries[-1] += f" OR {term}"
             else:
                 queries.append(term)
-        budget = self._max_extra_calls
         rows: list[dict[str, Any]] = []
         for query in queries:
             params = {
@@ -365,6 +447,8 @@ class XConnector:
                 "max_results": str(min(max(self._max_comments, 10), 100)),
             }
             while True:
+                if not budget.take():
+                    return rows, False
                 body = await self._get("search", "tweets/search/recent", params)
                 data = body.get("data", [])
                 if not isinstance(data, list):
@@ -373,14 +457,13 @@ class XConnector:
                     if not isinstance(row, dict) or not row.get("id"):
                         raise _malformed("tweets/search/recent", "a reply without id")
                     rows.append(row)
-                self.posts_read += len(data)
+                    self._charge("post", str(row["id"]))
                 meta = body.get("meta")
                 token = meta.get("next_token") if isinstance(meta, dict) else None
-                if not isinstance(token, str) or not token or budget <= 0 or not data:
+                if not isinstance(token, str) or not token or not data:
                     break
-                budget -= 1
                 params = {**params, "next_token": token}
-        return rows
+        return rows, True
 
 
 def _map_replies(rows: list[dict[str, Any]], user_id: str, where: str) -> tuple[Comment, ...]:

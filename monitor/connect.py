@@ -100,6 +100,7 @@ def _x(
         bearer_token=_secret(settings, "x", "token_secret", cfg.token_secret, env),
         max_posts=cfg.max_posts,
         max_comments=cfg.max_comments,
+        max_calls_per_account=cfg.max_calls_per_account,
         retry=RetryPolicy(max_retries=cfg.max_retries, retry_after_cap=MAX_RESET_WAIT),
         clock=clock,
     )

@@ -42,6 +42,7 @@ from monitor.store.models import OPEN_STATES, AccountRow, CheckRun, CheckState, 
 logger = logging.getLogger(__name__)
 
 AUTH_KINDS = ("auth", "permission")
+CAP_KINDS = ("usage_cap",)
 
 
 @dataclass
@@ -60,6 +61,8 @@ class Fetches:
 
     auth_failures: list[str] = field(default_factory=list)
     ok: int = 0
+    # Reads refused because the platform's billing cap is spent (X's monthly cap).
+    capped: list[str] = field(default_factory=list)
 
 
 async def read_facebook(graph: BusinessGraph, business_id: str) -> FacebookFacts:
@@ -94,6 +97,8 @@ def cycle_fetches(session: Session, cycle_id: int) -> dict[str, Fetches]:
             fetches.ok += 1
         elif kind in AUTH_KINDS:
             fetches.auth_failures.append(error)
+        elif kind in CAP_KINDS:
+            fetches.capped.append(error)
     return out
 
 
@@ -129,7 +134,7 @@ def health_findings(
     for platform in platforms:
         seen = fetches.get(platform, Fetches())
         facts = facebook if platform == "facebook" else None
-        if facts is None and not seen.ok and not seen.auth_failures:
+        if facts is None and not seen.ok and not seen.auth_failures and not seen.capped:
             continue  # nothing was asked of this credential: nothing to say
         findings[credential_id(platform)] = credential_finding(
             platform,
@@ -137,6 +142,7 @@ def health_findings(
             token=_token_facts(facts.token) if facts else None,
             token_error=facts.token_error if facts else "",
             auth_failures=seen.auth_failures,
+            capped=seen.capped,
             accounts_read=seen.ok,
             needed=needed_scopes(platform, business_id=business_id),
         )

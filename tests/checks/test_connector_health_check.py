@@ -93,3 +93,12 @@ def test_the_pseudo_account_is_named_after_the_platform() -> None:
 
 def test_one_snapshot_alone_is_unknown_never_pass() -> None:
     assert connector_health.run(account(), snapshot(), options()).status == "unknown"
+
+
+def test_a_spent_x_usage_cap_is_a_lapse_for_it_naming_the_cap() -> None:
+    cap = "the X monthly read cap is reached. X said (HTTP 429): UsageCapExceeded"
+    finding = credential_finding("x", NOW, capped=[cap, cap], accounts_read=0)
+    assert finding.status == "lapse"
+    assert "hit its usage cap: 2 accounts unread" in finding.detail
+    assert "the X monthly read cap is reached" in finding.detail
+    assert finding.evidence["capped"] == 2

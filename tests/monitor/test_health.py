@@ -193,3 +193,18 @@ def test_an_auth_failure_in_the_cycle_opens_a_lapse_on_that_platforms_credential
     found = states(app)
     assert found[("credential-facebook", "connector_health")][0] == "pass"
     assert "refused for 1 account" in found[("credential-x", "connector_health")][1]
+
+
+def test_a_spent_x_usage_cap_in_the_cycle_opens_a_lapse_for_it(
+    tmp_path: Path, graph: respx.MockRouter
+) -> None:
+    x_account = account("hillcrest-x", platform="x", platform_id="hillcrest")
+    app = make_app(tmp_path, [*ACCOUNTS, x_account])
+    graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))
+    cycle = new_cycle(app, [("hillcrest-fb", "ok", ""), ("hillcrest-x", "failed", "usage_cap")])
+    asyncio.run(check_health(app, cycle, ENV))
+    assert open_lapses(app) == {("credential-x", "connector_health")}
+    assert (
+        "hit its usage cap: 1 account unread"
+        in states(app)[("credential-x", "connector_health")][1]
+    )
