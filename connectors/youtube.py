@@ -22,6 +22,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +40,7 @@ from connectors.base import (
     RateLimited,
     Unavailable,
 )
+from connectors.budget import CallBudget, Tally
 from connectors.graph import parse_time, require_dict
 from connectors.http import RetryPolicy, request_json
 from connectors.youtube_quota import DailyQuota
@@ -193,7 +195,8 @@ class YouTubeConnector:
         token_path: str = TOKEN_PATH,
         max_posts: int = 10,
         max_comments: int = 50,
-        max_pages_of_results: int = 3,
+        max_calls_per_account: int = 50,
+        comment_horizon_days: int = 90,
         quota: DailyQuota | None = None,
         daily_quota: int = 10_000,
         retry: RetryPolicy | None = None,
@@ -208,7 +211,8 @@ class YouTubeConnector:
         self._token_url = f"{self._base}/{token_path.lstrip('/')}"
         self._max_posts = min(max_posts, 50)
         self._max_comments = min(max_comments, 100)
-        self._max_extra_calls = max_pages_of_results
+        self._max_calls = max_calls_per_account
+        self._horizon_days = comment_horizon_days
         self.quota = quota or DailyQuota(daily_quota, clock)
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -278,6 +282,8 @@ class YouTubeConnector:
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
         """Fetch one channel: profile, latest uploads, and comment threads when allowed."""
+        budget = CallBudget(self._max_calls)
+        budget.take()
         params = {"part": "snippet,brandingSettings,status,contentDetails", "id": platform_id}
         body = await self._list("channels", params)
         items = body.get("items", [])
@@ -296,15 +302,16 @@ class YouTubeConnector:
         uploads = _text(
             _dict(_dict(channel.get("contentDetails")).get("relatedPlaylists")).get("uploads")
         )
-        posts = await self._uploads(uploads) if uploads else []
+        posts = await self._uploads(uploads) if uploads and budget.take() else []
         last_post_at = max((p.created_at for p in posts), default=None)
         comment_setting = ""
+        tally = Tally(self._horizon_days, noun="comment thread", scope="active")
         if self._oauth is None:
             unexposed[Fact.COMMENTS] = NO_OAUTH
         else:
             try:
-                threads = await self._threads(platform_id, "published")
-                threads += await self._threads(platform_id, "heldForReview")
+                threads = await self._threads(platform_id, "published", budget, tally)
+                threads += await self._threads(platform_id, "heldForReview", budget, tally)
             except CommentsDisabled:
                 comment_setting = "off"
                 unexposed.pop(Fact.COMMENT_SETTING)
@@ -315,7 +322,12 @@ class YouTubeConnector:
                 )
             else:
                 posts = map_threads(threads, platform_id, posts)
-        return self._snapshot(platform_id, channel, posts, last_post_at, comment_setting, unexposed)
+        snapshot = self._snapshot(
+            platform_id, channel, posts, last_post_at, comment_setting, unexposed
+        )
+        if Fact.COMMENTS in unexposed or comment_setting == "off":
+            return snapshot
+        return replace(snapshot, coverage={Fact.COMMENTS: tally.coverage()})
 
     def _snapshot(
         self,
@@ -385,8 +397,10 @@ class YouTubeConnector:
             posts.append(Post(video, when, permalink=f"https://www.youtube.com/watch?v={video}"))
         return posts
 
-    async def _threads(self, channel_id: str, status: str) -> list[dict[str, Any]]:
-        """Recent comment threads of one moderation status, following pageToken in budget."""
+    async def _threads(
+        self, channel_id: str, status: str, budget: CallBudget, tally: Tally
+    ) -> list[dict[str, Any]]:
+        """Comment threads of one moderation status active inside the horizon, every reply read."""
         params = {
             "part": "snippet,replies",
             "allThreadsRelatedToChannelId": channel_id,
@@ -394,21 +408,65 @@ class YouTubeConnector:
             "order": "time",
             "maxResults": str(self._max_comments),
         }
+        horizon = self._clock() - timedelta(days=self._horizon_days)
         rows: list[dict[str, Any]] = []
-        budget = self._max_extra_calls
-        while True:
+        while not tally.stopped:
+            if not budget.take():
+                tally.stop(budget.spent_reason)
+                break
             body = await self._list("commentThreads", params, oauth=True)
             items = body.get("items", [])
             if not isinstance(items, list):
                 raise Unavailable("malformed reply from commentThreads: items is not a list")
-            rows.extend({**_dict(i), "_held": status == "heldForReview"} for i in items)
+            inside = [_dict(i) for i in items if _active_since(_dict(i)) >= horizon]
+            for thread in inside:
+                await self._complete_replies(thread, budget, tally)
+                rows.append({**thread, "_held": status == "heldForReview"})
             token = body.get("nextPageToken")
-            if (
-                not isinstance(token, str)
-                or not token
-                or budget <= 0
-                or len(rows) >= self._max_comments
-            ):
-                return rows
-            budget -= 1
+            # Threads come newest first: one that ends outside the horizon ends the read.
+            if not isinstance(token, str) or not token or len(inside) < len(items):
+                break
             params = {**params, "pageToken": token}
+        return rows
+
+    async def _complete_replies(
+        self, thread: dict[str, Any], budget: CallBudget, tally: Tally
+    ) -> None:
+        """A thread "doesn't necessarily contain all replies": list them by parentId when short."""
+        snippet = _dict(thread.get("snippet"))
+        total = snippet.get("totalReplyCount")
+        total = total if isinstance(total, int) else 0
+        replies = _dict(thread.get("replies")).get("comments")
+        carried = replies if isinstance(replies, list) else []
+        if total > len(carried) and not tally.stopped:
+            params = {"part": "snippet", "parentId": str(thread.get("id", "")), "maxResults": "100"}
+            found: list[Any] = []
+            while True:
+                if not budget.take():
+                    tally.stop(budget.spent_reason)
+                    # Keep what both reads gave, once each.
+                    merged = {str(_dict(r).get("id")): r for r in [*carried, *found]}
+                    carried = list(merged.values())
+                    break
+                body = await self._list("comments", params, oauth=True)
+                items = body.get("items", [])
+                if not isinstance(items, list):
+                    raise Unavailable("malformed reply from comments: items is not a list")
+                found.extend(items)
+                token = body.get("nextPageToken")
+                if not isinstance(token, str) or not token or not items:
+                    carried = found
+                    break
+                params = {**params, "pageToken": token}
+            thread["replies"] = {"comments": carried}
+        elif total > len(carried):
+            tally.stop(budget.spent_reason)
+        tally.add(1 + len(carried), 1 + total)
+
+
+def _active_since(thread: dict[str, Any]) -> datetime:
+    """The latest time on a thread's top-level comment (published or updated)."""
+    top = _dict(_dict(_dict(thread.get("snippet")).get("topLevelComment")).get("snippet"))
+    times = [top.get("updatedAt"), top.get("publishedAt")]
+    found = [parse_time(t, "commentThreads") for t in times if isinstance(t, str)]
+    return max(found, default=UNKNOWN_VIDEO_TIME)

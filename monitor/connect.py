@@ -139,6 +139,8 @@ def _youtube(
         oauth=oauth,
         max_posts=cfg.max_posts,
         max_comments=cfg.max_comments,
+        max_calls_per_account=cfg.max_calls_per_account,
+        comment_horizon_days=cfg.comment_horizon_days,
         quota=DailyQuota(cfg.daily_quota, clock, path),
         retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,
