@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,7 +53,10 @@ QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 SHORT_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 AUTH_REASONS = {"keyInvalid", "keyExpired", "authError", "API_KEY_INVALID", "invalid_grant"}
 DEFAULT_RETRY_AFTER = 60.0
-NO_OAUTH = "held comments need the channel owner's OAuth"
+NO_OAUTH = (
+    "held comments and the channel's likes need the channel's own grant "
+    "(run 'socmon connect youtube ACCOUNT')"
+)
 _URL = re.compile(r"https?://[^\s<>\"']+")
 # Comments on a video that is not among the latest uploads get this as the video's time
 # when no upload is known: freshness must never read a comment's time as a post's.
@@ -192,6 +195,8 @@ class YouTubeConnector:
         base_url: str,
         api_key: str,
         oauth: dict[str, str] | None = None,
+        client_credentials: dict[str, str] | None = None,
+        grants: Mapping[str, str] | None = None,
         token_path: str = TOKEN_PATH,
         max_posts: int = 10,
         max_comments: int = 50,
@@ -206,8 +211,14 @@ class YouTubeConnector:
         self._client = client
         self._base = base_url.rstrip("/")
         self._key = api_key
-        # {"client_id", "client_secret", "refresh_token"}: Google's authorized_user form.
+        # {"client_id", "client_secret", "refresh_token"}: one grant used for every channel
+        # (the older set-up; it answers only for the channel that made it).
         self._oauth = oauth
+        # {"client_id", "client_secret"} of the OAuth client, and channel id -> its own grant.
+        self._client_credentials = client_credentials or (
+            {k: oauth[k] for k in ("client_id", "client_secret")} if oauth else None
+        )
+        self._grants = dict(grants or {})
         self._token_url = f"{self._base}/{token_path.lstrip('/')}"
         self._max_posts = min(max_posts, 50)
         self._max_comments = min(max_comments, 100)
@@ -217,25 +228,39 @@ class YouTubeConnector:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
-        self._access: tuple[str, datetime] | None = None
+        self._access: dict[str, tuple[str, datetime]] = {}  # refresh token -> access token
         self._access_lock = asyncio.Lock()
         self.youtube_calls = 0
 
     def _secrets(self) -> tuple[str, ...]:
         oauth = self._oauth or {}
-        access = self._access[0] if self._access else ""
-        return (self._key, access, oauth.get("refresh_token", ""), oauth.get("client_secret", ""))
+        client = self._client_credentials or {}
+        return (
+            self._key,
+            oauth.get("refresh_token", ""),
+            client.get("client_secret", ""),
+            *self._grants.values(),
+            *(access for access, _ in self._access.values()),
+        )
 
-    async def _list(self, resource: str, params: dict[str, str], oauth: bool = False) -> Any:
-        """One `list` call (1 quota unit): with the API key, or the owner's access token."""
+    def grant_for(self, channel_id: str) -> str | None:
+        """The refresh token that answers for this channel: its own grant, else the shared one."""
+        if self._client_credentials is None:
+            return None
+        if channel_id in self._grants:
+            return self._grants[channel_id]
+        return self._oauth["refresh_token"] if self._oauth else None
+
+    async def _list(self, resource: str, params: dict[str, str], grant: str | None = None) -> Any:
+        """One `list` call (1 quota unit): with the API key, or the channel's access token."""
 
         async def before() -> None:
             self.quota.charge(1)
             self.youtube_calls += 1
 
         headers: dict[str, str] = {}
-        if oauth:
-            headers["Authorization"] = f"Bearer {await self._access_token()}"
+        if grant is not None:
+            headers["Authorization"] = f"Bearer {await self._access_token(grant)}"
         else:
             params = {**params, "key": self._key}
         body = await request_json(
@@ -251,14 +276,19 @@ class YouTubeConnector:
         )
         return require_dict(body, resource)
 
-    async def _access_token(self) -> str:
-        """A valid access token, refreshed from the refresh token when missing or expiring."""
+    async def _access_token(self, refresh_token: str) -> str:
+        """A valid access token for one grant, refreshed when missing or expiring."""
         async with self._access_lock:
             now = self._clock()
-            if self._access is not None and self._access[1] > now + timedelta(seconds=60):
-                return self._access[0]
-            assert self._oauth is not None
-            form = {"grant_type": "refresh_token", **self._oauth}
+            cached = self._access.get(refresh_token)
+            if cached is not None and cached[1] > now + timedelta(seconds=60):
+                return cached[0]
+            assert self._client_credentials is not None
+            form = {
+                "grant_type": "refresh_token",
+                **self._client_credentials,
+                "refresh_token": refresh_token,
+            }
             try:
                 response = await self._client.post(self._token_url, data=form)
             except httpx.TransportError as exc:
@@ -277,7 +307,7 @@ class YouTubeConnector:
             if not isinstance(token, str) or not token:
                 raise Unavailable("YouTube token refresh: no access_token in the reply")
             seconds = float(expires) if isinstance(expires, int | float) else 3600.0
-            self._access = (token, now + timedelta(seconds=seconds))
+            self._access[refresh_token] = (token, now + timedelta(seconds=seconds))
             return token
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
@@ -306,12 +336,13 @@ class YouTubeConnector:
         last_post_at = max((p.created_at for p in posts), default=None)
         comment_setting = ""
         tally = Tally(self._horizon_days, noun="comment thread", scope="active")
-        if self._oauth is None:
+        grant = self.grant_for(platform_id)
+        if grant is None:
             unexposed[Fact.COMMENTS] = NO_OAUTH
         else:
             try:
-                threads = await self._threads(platform_id, "published", budget, tally)
-                threads += await self._threads(platform_id, "heldForReview", budget, tally)
+                threads = await self._threads(platform_id, "published", grant, budget, tally)
+                threads += await self._threads(platform_id, "heldForReview", grant, budget, tally)
             except CommentsDisabled:
                 comment_setting = "off"
                 unexposed.pop(Fact.COMMENT_SETTING)
@@ -398,7 +429,7 @@ class YouTubeConnector:
         return posts
 
     async def _threads(
-        self, channel_id: str, status: str, budget: CallBudget, tally: Tally
+        self, channel_id: str, status: str, grant: str, budget: CallBudget, tally: Tally
     ) -> list[dict[str, Any]]:
         """Comment threads of one moderation status active inside the horizon, every reply read."""
         params = {
@@ -414,13 +445,13 @@ class YouTubeConnector:
             if not budget.take():
                 tally.stop(budget.spent_reason)
                 break
-            body = await self._list("commentThreads", params, oauth=True)
+            body = await self._list("commentThreads", params, grant)
             items = body.get("items", [])
             if not isinstance(items, list):
                 raise Unavailable("malformed reply from commentThreads: items is not a list")
             inside = [_dict(i) for i in items if _active_since(_dict(i)) >= horizon]
             for thread in inside:
-                await self._complete_replies(thread, budget, tally)
+                await self._complete_replies(thread, grant, budget, tally)
                 rows.append({**thread, "_held": status == "heldForReview"})
             token = body.get("nextPageToken")
             # Threads come newest first: one that ends outside the horizon ends the read.
@@ -430,7 +461,7 @@ class YouTubeConnector:
         return rows
 
     async def _complete_replies(
-        self, thread: dict[str, Any], budget: CallBudget, tally: Tally
+        self, thread: dict[str, Any], grant: str, budget: CallBudget, tally: Tally
     ) -> None:
         """A thread "doesn't necessarily contain all replies": list them by parentId when short."""
         snippet = _dict(thread.get("snippet"))
@@ -448,7 +479,7 @@ class YouTubeConnector:
                     merged = {str(_dict(r).get("id")): r for r in [*carried, *found]}
                     carried = list(merged.values())
                     break
-                body = await self._list("comments", params, oauth=True)
+                body = await self._list("comments", params, grant)
                 items = body.get("items", [])
                 if not isinstance(items, list):
                     raise Unavailable("malformed reply from comments: items is not a list")

@@ -19,6 +19,7 @@ from monitor.context import Clock
 from monitor.errors import Problem, UserError
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Platform, Settings
+from monitor.youtube_grants import grants_folder, load_grants
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,42 @@ def _x(
     )
 
 
+def _json_secret(
+    settings: Settings, key: str, name: str, fields: tuple[str, ...], env: Mapping[str, str] | None
+) -> dict[str, str]:
+    raw = _secret(settings, "youtube", key, name, env)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
+        raise UserError.one(
+            str(settings.source),
+            f"platforms.youtube.{key}",
+            f"the secret must be JSON with {', '.join(fields)}",
+        )
+    return {f: body[f] for f in fields}
+
+
+def youtube_oauth(
+    settings: Settings, cfg: Platform, env: Mapping[str, str] | None
+) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+    """(the OAuth client's id and secret, the one shared grant) from the configured secrets."""
+    oauth = None
+    if cfg.refresh_token_secret:
+        fields = ("client_id", "client_secret", "refresh_token")
+        oauth = _json_secret(
+            settings, "refresh_token_secret", cfg.refresh_token_secret, fields, env
+        )
+    client = None
+    if cfg.oauth_client_secret:
+        pair = ("client_id", "client_secret")
+        client = _json_secret(settings, "oauth_client_secret", cfg.oauth_client_secret, pair, env)
+    elif oauth is not None:
+        client = {"client_id": oauth["client_id"], "client_secret": oauth["client_secret"]}
+    return client, oauth
+
+
 def _youtube(
     settings: Settings,
     cfg: Platform,
@@ -115,21 +152,8 @@ def _youtube(
     shared: Shared,
 ) -> Connector:
     key = _secret(settings, "youtube", "token_secret", cfg.token_secret, env)
-    oauth = None
-    if cfg.refresh_token_secret:
-        raw = _secret(settings, "youtube", "refresh_token_secret", cfg.refresh_token_secret, env)
-        try:
-            oauth = json.loads(raw)
-        except ValueError:
-            oauth = None
-        fields = ("client_id", "client_secret", "refresh_token")
-        if not isinstance(oauth, dict) or not all(isinstance(oauth.get(f), str) for f in fields):
-            raise UserError.one(
-                str(settings.source),
-                "platforms.youtube.refresh_token_secret",
-                "the secret must be JSON with client_id, client_secret and refresh_token",
-            )
-        oauth = {f: oauth[f] for f in fields}
+    credentials, oauth = youtube_oauth(settings, cfg, env)
+    grants = load_grants(grants_folder(settings.state_dir, env)) if credentials else {}
     # Kept in the state folder so the daily count survives between cycles and restarts.
     path = settings.state_dir / "youtube-quota.json" if settings.state_dir.is_dir() else None
     return YouTubeConnector(
@@ -137,6 +161,8 @@ def _youtube(
         base_url=cfg.base_url,
         api_key=key,
         oauth=oauth,
+        client_credentials=credentials,
+        grants=grants,
         max_posts=cfg.max_posts,
         max_comments=cfg.max_comments,
         max_calls_per_account=cfg.max_calls_per_account,

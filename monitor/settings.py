@@ -63,6 +63,10 @@ class Platform(_Section):
     # Names of secrets (environment variable / credential name), never the values.
     token_secret: str = Field("", pattern=r"^$|" + SECRET_NAME)
     refresh_token_secret: str = Field("", pattern=r"^$|" + SECRET_NAME)
+    # YouTube: the OAuth client (JSON client_id, client_secret) that per-channel grants use.
+    oauth_client_secret: str = Field("", pattern=r"^$|" + SECRET_NAME)
+    # YouTube: Google's OAuth host for the device flow (device code and token endpoints).
+    oauth_url: str = "https://oauth2.googleapis.com"
     business_id: str = ""
     concurrency: int = Field(16, ge=1, le=256)
     timeout_seconds: float = Field(10.0, gt=0, le=120)

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox import instagram, x, youtube
+from sandbox import instagram, x, youtube, youtube_grants
 from sandbox.business import business_routes
 from sandbox.endpoints import (
     THROTTLE_CODES,
@@ -103,6 +103,7 @@ def create_app(world: World) -> Starlette:
         *business_routes(world),
         *x.routes(world.social),
         *youtube.routes(world.social),
+        *youtube_grants.routes(world.social),
         *instagram.routes(world, graph_json, error_response),
         Route("/{ver}/me/accounts", me_accounts),
         Route("/{ver}/{page_id}/roles", roles),

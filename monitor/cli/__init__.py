@@ -32,9 +32,9 @@ def _register() -> None:
     if _registered:  # main() may run more than once in a process (tests)
         return
     _registered.append(True)
-    from monitor.cli import attest, core, digest, service, web
+    from monitor.cli import attest, core, digest, grant, service, web
 
-    for module in (core, digest, service, web, attest):
+    for module in (core, digest, service, web, attest, grant):
         module.register(app)
 
 
