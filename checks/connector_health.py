@@ -114,6 +114,7 @@ def credential_finding(
     token_error: str = "",
     auth_failures: Sequence[str] = (),
     capped: Sequence[str] = (),
+    without_grant: Sequence[str] = (),
     accounts_read: int = 0,
     needed: Sequence[str] = (),
     warn_days: int = EXPIRY_WARNING_DAYS,
@@ -147,6 +148,15 @@ def credential_finding(
         evidence["capped"] = len(capped)
         noun = "account" if len(capped) == 1 else "accounts"
         problems.append(f"hit its usage cap: {len(capped)} {noun} unread ({capped[0]})")
+    if without_grant:
+        # Held-for-review comments and the channel's likes answer only to its own grant.
+        evidence["without_grant"] = list(without_grant)
+        names = ", ".join(without_grant[:5]) + (" ..." if len(without_grant) > 5 else "")
+        noun = "channel" if len(without_grant) == 1 else "channels"
+        problems.append(
+            f"lacks the channel's own grant for {len(without_grant)} {noun} ({names}): "
+            "run 'socmon connect youtube ACCOUNT' for each"
+        )
     if problems:
         return Finding(
             "connector_health",

@@ -38,6 +38,7 @@ from monitor.registry import Account
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.store.db import transaction
 from monitor.store.models import OPEN_STATES, AccountRow, CheckRun, CheckState, Lapse
+from monitor.youtube_grants import grants_folder, load_grants
 
 logger = logging.getLogger(__name__)
 
@@ -128,13 +129,19 @@ def health_findings(
     facebook: FacebookFacts | None,
     business_id: str,
     at: datetime,
+    without_grant: Sequence[str] = (),
 ) -> dict[str, Finding]:
-    """Account id (real or pseudo) -> this cycle's registered / connector_health finding."""
+    """Account id (real or pseudo) -> this cycle's registered / connector_health finding.
+
+    `without_grant`: YouTube accounts whose channel has no grant of its own.
+    """
     findings: dict[str, Finding] = {}
     for platform in platforms:
         seen = fetches.get(platform, Fetches())
         facts = facebook if platform == "facebook" else None
-        if facts is None and not seen.ok and not seen.auth_failures and not seen.capped:
+        ungranted = without_grant if platform == "youtube" else ()
+        quiet = not (seen.ok or seen.auth_failures or seen.capped or ungranted)
+        if facts is None and quiet:
             continue  # nothing was asked of this credential: nothing to say
         findings[credential_id(platform)] = credential_finding(
             platform,
@@ -143,6 +150,7 @@ def health_findings(
             token_error=facts.token_error if facts else "",
             auth_failures=seen.auth_failures,
             capped=seen.capped,
+            without_grant=ungranted,
             accounts_read=seen.ok,
             needed=needed_scopes(platform, business_id=business_id),
         )
@@ -204,10 +212,22 @@ async def check_health(
             facebook=facebook,
             business_id=business_id,
             at=at,
+            without_grant=_without_grant(app, env),
         )
         for account_id, finding in sorted(findings.items()):
             record_findings(session, account_id, [finding], at, changes=changes)
     return changes
+
+
+def _without_grant(app: App, env: Mapping[str, str] | None) -> list[str]:
+    """YouTube accounts whose channel has no grant of its own (none when one grant serves all)."""
+    cfg = app.settings.platforms.get("youtube")
+    if cfg is None or not cfg.enabled or cfg.refresh_token_secret:
+        return []
+    grants = load_grants(grants_folder(app.settings.state_dir, env))
+    return sorted(
+        a.id for a in app.accounts if a.platform == "youtube" and a.platform_id not in grants
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,3 +102,11 @@ def test_a_spent_x_usage_cap_is_a_lapse_for_it_naming_the_cap() -> None:
     assert "hit its usage cap: 2 accounts unread" in finding.detail
     assert "the X monthly read cap is reached" in finding.detail
     assert finding.evidence["capped"] == 2
+
+
+def test_youtube_channels_without_their_own_grant_are_named_in_a_lapse() -> None:
+    finding = credential_finding("youtube", NOW, without_grant=["bayview-yt"], accounts_read=3)
+    assert finding.status == "lapse"
+    assert "lacks the channel's own grant for 1 channel (bayview-yt)" in finding.detail
+    assert "socmon connect youtube ACCOUNT" in finding.detail
+    assert finding.evidence["without_grant"] == ["bayview-yt"]

@@ -208,3 +208,21 @@ def test_a_spent_x_usage_cap_in_the_cycle_opens_a_lapse_for_it(
         "hit its usage cap: 1 account unread"
         in states(app)[("credential-x", "connector_health")][1]
     )
+
+
+def test_connector_health_lists_youtube_channels_without_a_grant_of_their_own(
+    tmp_path: Path, graph: respx.MockRouter
+) -> None:
+    from monitor.youtube_grants import save_grant
+
+    granted = account("bayview-yt", platform="youtube", platform_id="UCbayview")
+    ungranted = account("hillcrest-yt", platform="youtube", platform_id="UChillcrest")
+    app = make_app(tmp_path, [*ACCOUNTS, granted, ungranted])
+    youtube = app.settings.platforms["x"].model_copy(update={"base_url": "https://yt.test"})
+    platforms = {**app.settings.platforms, "youtube": youtube}
+    app.settings = app.settings.model_copy(update={"platforms": platforms})
+    save_grant(tmp_path / "youtube-grants", "UCbayview", "1//grant", T0)
+    graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))
+    asyncio.run(check_health(app, new_cycle(app, [("hillcrest-fb", "ok", "")]), ENV))
+    detail = states(app)[("credential-youtube", "connector_health")][1]
+    assert "lacks the channel's own grant for 1 channel (hillcrest-yt)" in detail
