@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Fact(StrEnum):
@@ -55,6 +55,17 @@ class Comment:
     held_for_review: bool = False
     by_account: bool = False
 
+    @property
+    def settled(self) -> bool:
+        """The account dealt with it on the platform (or wrote it): nothing left to do."""
+        return (
+            self.hidden
+            or self.liked_by_account
+            or self.replied_by_account
+            or self.held_for_review
+            or self.by_account
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Post:
@@ -92,6 +103,19 @@ class Coverage:
 
 
 @dataclass(frozen=True, slots=True)
+class SyncMark:
+    """What a post looked like at its last complete read, when every comment was settled.
+
+    `marker` is the platform's change signal (Facebook updated_time, Instagram
+    comments_count, YouTube thread updatedAt and totalReplyCount, X reply_count): while
+    it is unchanged the post's comments need not be read again.
+    """
+
+    marker: str
+    comments: int
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """What one connector observed about one account at `fetched_at`."""
 
@@ -121,6 +145,8 @@ class AccountSnapshot:
     logo_seen: Mapping[str, bool | None] = field(default_factory=dict)
     # fact -> how completely it was read; a fact without an entry was read in one piece.
     coverage: Mapping[Fact, Coverage] = field(default_factory=dict)
+    # post (or thread) id -> its sync mark, for the next cycle to skip what did not change.
+    sync: Mapping[str, SyncMark] = field(default_factory=dict)
 
     def incomplete(self, fact: Fact) -> Coverage | None:
         """The coverage of `fact` when its read was cut short, else None."""
@@ -208,4 +234,13 @@ class Connector(Protocol):
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
         """Fetch one account; raise a ConnectorError when it cannot."""
+        ...
+
+
+@runtime_checkable
+class SyncingConnector(Connector, Protocol):
+    """A connector that can skip posts unchanged since their last complete read."""
+
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one account, re-reading only posts whose marker changed."""
         ...

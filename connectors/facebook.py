@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from connectors.base import (
     NotFound,
     PermissionMissing,
     Post,
+    SyncMark,
 )
 from connectors.budget import CallBudget, Tally
 from connectors.graph import (  # noqa: F401 -- re-exported for callers of connectors.facebook
@@ -47,6 +48,7 @@ from connectors.graph import (  # noqa: F401 -- re-exported for callers of conne
 )
 from connectors.graph_throttle import GraphThrottle
 from connectors.http import RetryPolicy, request_json
+from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
 
@@ -273,10 +275,17 @@ class FacebookConnector:
         return tokens[page_id], generation
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
-        """Fetch one page; reload the page tokens once if Facebook rejects the page token."""
+        """Fetch one page, reading every post's comments."""
+        return await self.fetch_since(platform_id, {})
+
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one page, skipping the comments of posts unchanged since their settled read.
+
+        Reloads the page tokens once if Facebook rejects the page token.
+        """
         token, generation = await self._page_token(platform_id)
         try:
-            return await self._fetch_with(platform_id, token)
+            return await self._fetch_with(platform_id, token, known)
         except PermissionMissing:
             raise
         except AuthFailed:
@@ -285,18 +294,23 @@ class FacebookConnector:
                     logger.info("a Facebook page token was rejected; reloading page tokens")
                     await self.load_page_tokens()
             token, _ = await self._page_token(platform_id)
-            return await self._fetch_with(platform_id, token)
+            return await self._fetch_with(platform_id, token, known)
 
-    async def _fetch_with(self, page_id: str, token: str) -> AccountSnapshot:
+    async def _fetch_with(
+        self, page_id: str, token: str, known: Mapping[str, SyncMark]
+    ) -> AccountSnapshot:
         budget = CallBudget(self._max_calls)
         budget.take()
         fields = page_fields(self._max_posts, self._max_comments)
         page = await self._get(page_id, {"fields": fields}, token, page_id)
         unexposed: dict[Fact, str] = {}
         admins = await self._admins(page_id, token, budget, unexposed)
-        tally = await self._complete_posts(page_id, page, token, budget)
+        ledger = SyncLedger(known)
+        tally = await self._complete_posts(page_id, page, token, budget, ledger)
         snapshot = build_snapshot(page_id, page, admins, unexposed, self._clock())
-        return replace(snapshot, coverage={Fact.COMMENTS: tally.coverage()})
+        return replace(
+            snapshot, coverage={Fact.COMMENTS: tally.coverage()}, sync=ledger.marks(snapshot.posts)
+        )
 
     async def _more(
         self,
@@ -327,7 +341,12 @@ class FacebookConnector:
         return parse_time(latest, where) >= horizon
 
     async def _complete_posts(
-        self, page_id: str, page: dict[str, Any], token: str, budget: CallBudget
+        self,
+        page_id: str,
+        page: dict[str, Any],
+        token: str,
+        budget: CallBudget,
+        ledger: SyncLedger,
     ) -> Tally:
         """Read every post back to the horizon and every comment and reply on each, newest first."""
         where = f"page {page_id}"
@@ -349,6 +368,12 @@ class FacebookConnector:
                 continue
             comments = post.get("comments")
             found = edge_rows(comments, f"post {post['id']}")
+            # updated_time moves when someone comments: unchanged means nothing new to read.
+            marker = str(post.get("updated_time") or post.get("created_time"))
+            mark = ledger.unchanged(str(post["id"]), marker)
+            if mark is not None:
+                tally.add(max(len(found), mark.comments), total_count(comments))
+                continue
             if not tally.stopped:
                 params = {
                     "fields": COMMENT_FIELDS,
@@ -359,7 +384,9 @@ class FacebookConnector:
                 path = f"{post['id']}/comments"
                 more, whole = await self._more(path, params, comments, token, budget, page_id)
                 found.extend(more)
-                if not whole:
+                if whole:
+                    ledger.read_whole(str(post["id"]), marker, len(found))
+                else:
                     tally.stop(budget.spent_reason)
             elif cursor_after(comments) is not None:
                 tally.stop(budget.spent_reason)

@@ -12,14 +12,16 @@ recent media and their comments with replies; paging only when a list is cut.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import AccountSnapshot, Comment, Fact, Post, Unavailable
+from connectors.base import AccountSnapshot, Comment, Fact, Post, SyncMark, Unavailable
 from connectors.budget import CallBudget, Tally
 from connectors.facebook import FacebookConnector
 from connectors.graph import cursor_after, edge_rows, parse_time
+from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
 
@@ -158,21 +160,29 @@ class InstagramConnector(FacebookConnector):
 
     platform = "instagram"
 
-    async def fetch(self, platform_id: str) -> AccountSnapshot:
-        """Fetch one Instagram account by its Instagram user id."""
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one Instagram account by its Instagram user id, skipping unchanged media."""
         token = self._system_token
         budget = CallBudget(self._max_calls)
         budget.take()
         fields = account_fields(self._max_posts, self._max_comments)
         user = await self._get(platform_id, {"fields": fields}, token, platform_id)
-        tally = await self._complete_media(platform_id, user, token, budget)
+        ledger = SyncLedger(known)
+        tally = await self._complete_media(platform_id, user, token, budget, ledger)
         snapshot = build_snapshot(platform_id, user, self._clock())
         if not snapshot.exposes(Fact.COMMENTS):
             return snapshot
-        return replace(snapshot, coverage={Fact.COMMENTS: tally.coverage()})
+        return replace(
+            snapshot, coverage={Fact.COMMENTS: tally.coverage()}, sync=ledger.marks(snapshot.posts)
+        )
 
     async def _complete_media(
-        self, user_id: str, user: dict[str, Any], token: str, budget: CallBudget
+        self,
+        user_id: str,
+        user: dict[str, Any],
+        token: str,
+        budget: CallBudget,
+        ledger: SyncLedger,
     ) -> Tally:
         """Read every media item back to the horizon, every comment and every reply on each."""
         where = f"instagram account {user_id}"
@@ -197,9 +207,18 @@ class InstagramConnector(FacebookConnector):
                 continue  # build_snapshot reports it as malformed
             if _published(item, where) < horizon:
                 continue
-            read = await self._complete_comments(item, user_id, token, budget, tally)
             count = item.get("comments_count")
-            tally.add(read, count if isinstance(count, int) else None)
+            count = count if isinstance(count, int) else None
+            # comments_count moves with every new comment or reply: unchanged, nothing to read.
+            mark = ledger.unchanged(str(item["id"]), str(count)) if count is not None else None
+            if mark is not None:
+                tally.add(mark.comments, count)
+                continue
+            was_stopped = bool(tally.stopped)
+            read = await self._complete_comments(item, user_id, token, budget, tally)
+            if count is not None and not tally.stopped and not was_stopped:
+                ledger.read_whole(str(item["id"]), str(count), read)
+            tally.add(read, count)
         return tally
 
     async def _complete_comments(

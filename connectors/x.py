@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,12 +37,14 @@ from connectors.base import (
     PermissionMissing,
     Post,
     RateLimited,
+    SyncMark,
     Unavailable,
     UsageCapReached,
 )
 from connectors.budget import CallBudget
 from connectors.graph import parse_time, require_dict
 from connectors.http import RetryPolicy, Throttle, request_json
+from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +266,11 @@ class XConnector:
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
         """Fetch one account: user, recent posts, and their replies where search reaches."""
+        return await self.fetch_since(platform_id, {})
+
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one account, searching replies only of posts whose reply count moved."""
+        ledger = SyncLedger(known)
         handle = platform_id.strip().lstrip("@")
         budget = CallBudget(self._max_calls)
         budget.take()
@@ -288,7 +295,7 @@ class XConnector:
             budget.take()
             timeline = await self._timeline(user_id, budget, unexposed)
             username = _text(user.get("username")) or handle
-            posts = await self._replies(user_id, username, timeline, unexposed, budget)
+            posts = await self._replies(user_id, username, timeline, unexposed, budget, ledger)
         fetched_at = self._clock()
         coverage = {}
         if protected is False:
@@ -318,6 +325,7 @@ class XConnector:
             url=f"https://x.com/{_text(user.get('username')) or handle}",
             unexposed=unexposed,
             coverage=coverage,
+            sync=ledger.marks(posts),
         )
 
     async def _user(self, handle: str) -> dict[str, Any]:
@@ -392,12 +400,22 @@ class XConnector:
         timeline: list[tuple[Post, int | None]],
         unexposed: dict[Fact, str],
         budget: CallBudget,
+        ledger: SyncLedger,
     ) -> list[Post]:
         """The posts with their replies; COMMENTS unexposed unless that picture is complete."""
         horizon = self._clock() - timedelta(days=SEARCH_DAYS)
         posts = [post for post, _ in timeline]
+        counts = {post.post_id: count for post, count in timeline}
+        # A reply count unchanged since a read where every reply was answered: nothing new.
+        unchanged = {
+            pid for pid, count in counts.items() if count and ledger.unchanged(pid, str(count))
+        }
         # A post X says has no replies needs no search; an unknown count is searched.
-        with_replies = [p for p, count in timeline if p.comments_enabled and count != 0]
+        with_replies = [
+            p
+            for p, count in timeline
+            if p.comments_enabled and count != 0 and p.post_id not in unchanged
+        ]
         beyond = [p for p in with_replies if p.created_at < horizon]
         searchable = [p for p in with_replies if p.created_at >= horizon]
         found, whole = await self._search(searchable, budget) if searchable else ([], True)
@@ -412,6 +430,11 @@ class XConnector:
             comments = _map_replies(rows, user_id, f"conversation {post.post_id}")
             unanswered += sum(1 for c in comments if not (c.by_account or c.replied_by_account))
             posts[index] = replace(post, comments=comments)
+        for post in searchable if whole else ():
+            count = counts.get(post.post_id)
+            if count is not None:
+                replies = len(by_conversation.get(post.post_id, ()))
+                ledger.read_whole(post.post_id, str(count), replies)
         if Fact.COMMENTS in unexposed:
             pass  # the timeline was already cut short
         elif not whole:

@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -31,18 +31,20 @@ import httpx
 from connectors.base import (
     AccountSnapshot,
     AuthFailed,
-    Comment,
     ConnectorError,
     Fact,
     NotFound,
     PermissionMissing,
     Post,
     RateLimited,
+    SyncMark,
     Unavailable,
 )
 from connectors.budget import CallBudget, Tally
 from connectors.graph import parse_time, require_dict
 from connectors.http import RetryPolicy, request_json
+from connectors.sync import SyncLedger
+from connectors.youtube_comments import ThreadReader, _dict, _text, map_threads
 from connectors.youtube_quota import DailyQuota
 
 logger = logging.getLogger(__name__)
@@ -58,9 +60,6 @@ NO_OAUTH = (
     "(run 'socmon connect youtube ACCOUNT')"
 )
 _URL = re.compile(r"https?://[^\s<>\"']+")
-# Comments on a video that is not among the latest uploads get this as the video's time
-# when no upload is known: freshness must never read a comment's time as a post's.
-UNKNOWN_VIDEO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _redact(text: str, secrets: tuple[str, ...]) -> str:
@@ -124,66 +123,7 @@ def classify_youtube_error(
     return ConnectorError(f"YouTube refused the request. {said}", permanent=True)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _comment(row: Any, channel_id: str, held: bool, replied: bool = False) -> Comment:
-    """One comment resource (top-level or reply) as a Comment."""
-    row = _dict(row)
-    snippet = _dict(row.get("snippet"))
-    if not row.get("id"):
-        raise Unavailable("malformed reply from commentThreads: a comment without id")
-    author_id = _text(_dict(snippet.get("authorChannelId")).get("value"))
-    return Comment(
-        comment_id=str(row["id"]),
-        created_at=parse_time(snippet.get("publishedAt"), "commentThreads"),
-        author=_text(snippet.get("authorDisplayName")),
-        text=_text(snippet.get("textOriginal")) or _text(snippet.get("textDisplay")),
-        # viewerRating is the OAuth user's own rating: with the owner's token, liked by the channel.
-        liked_by_account=snippet.get("viewerRating") == "like",
-        replied_by_account=replied,
-        held_for_review=held,
-        by_account=author_id == channel_id,
-    )
-
-
-def map_threads(threads: list[dict[str, Any]], channel_id: str, uploads: list[Post]) -> list[Post]:
-    """The uploads with their comments; threads on other videos become posts of their own."""
-    by_video: dict[str, list[Comment]] = {}
-    for thread in threads:
-        snippet = _dict(thread.get("snippet"))
-        held = thread.get("_held") is True
-        replies = _dict(thread.get("replies")).get("comments")
-        replies = replies if isinstance(replies, list) else []
-        others = [_comment(r, channel_id, held) for r in replies]
-        answered = any(c.by_account for c in others)
-        top = _comment(snippet.get("topLevelComment"), channel_id, held, answered)
-        video = _text(snippet.get("videoId")) or "channel"
-        by_video.setdefault(video, []).extend([top, *(c for c in others if not c.by_account)])
-    # A video missing from the latest uploads is older than all of them.
-    older = min((p.created_at for p in uploads), default=UNKNOWN_VIDEO_TIME)
-    posts = [
-        Post(
-            p.post_id,
-            p.created_at,
-            p.comments_enabled,
-            tuple(by_video.pop(p.post_id, ())),
-            p.permalink,
-        )
-        for p in uploads
-    ]
-    for video, comments in by_video.items():
-        link = f"https://www.youtube.com/watch?v={video}" if video != "channel" else ""
-        posts.append(Post(video, older, None, tuple(comments), link))
-    return posts
-
-
-class YouTubeConnector:
+class YouTubeConnector(ThreadReader):
     """Reads YouTube channels (by channel id, UC...) into AccountSnapshots."""
 
     platform = "youtube"
@@ -312,6 +252,11 @@ class YouTubeConnector:
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
         """Fetch one channel: profile, latest uploads, and comment threads when allowed."""
+        return await self.fetch_since(platform_id, {})
+
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one channel, listing replies only of threads changed since their settled read."""
+        ledger = SyncLedger(known)
         budget = CallBudget(self._max_calls)
         budget.take()
         params = {"part": "snippet,brandingSettings,status,contentDetails", "id": platform_id}
@@ -341,8 +286,12 @@ class YouTubeConnector:
             unexposed[Fact.COMMENTS] = NO_OAUTH
         else:
             try:
-                threads = await self._threads(platform_id, "published", grant, budget, tally)
-                threads += await self._threads(platform_id, "heldForReview", grant, budget, tally)
+                threads = await self._threads(
+                    platform_id, "published", grant, budget, tally, ledger
+                )
+                threads += await self._threads(
+                    platform_id, "heldForReview", grant, budget, tally, ledger
+                )
             except CommentsDisabled:
                 comment_setting = "off"
                 unexposed.pop(Fact.COMMENT_SETTING)
@@ -358,7 +307,7 @@ class YouTubeConnector:
         )
         if Fact.COMMENTS in unexposed or comment_setting == "off":
             return snapshot
-        return replace(snapshot, coverage={Fact.COMMENTS: tally.coverage()})
+        return replace(snapshot, coverage={Fact.COMMENTS: tally.coverage()}, sync=ledger.marks())
 
     def _snapshot(
         self,
@@ -427,77 +376,3 @@ class YouTubeConnector:
             when = parse_time(details.get("videoPublishedAt"), "playlistItems")
             posts.append(Post(video, when, permalink=f"https://www.youtube.com/watch?v={video}"))
         return posts
-
-    async def _threads(
-        self, channel_id: str, status: str, grant: str, budget: CallBudget, tally: Tally
-    ) -> list[dict[str, Any]]:
-        """Comment threads of one moderation status active inside the horizon, every reply read."""
-        params = {
-            "part": "snippet,replies",
-            "allThreadsRelatedToChannelId": channel_id,
-            "moderationStatus": status,
-            "order": "time",
-            "maxResults": str(self._max_comments),
-        }
-        horizon = self._clock() - timedelta(days=self._horizon_days)
-        rows: list[dict[str, Any]] = []
-        while not tally.stopped:
-            if not budget.take():
-                tally.stop(budget.spent_reason)
-                break
-            body = await self._list("commentThreads", params, grant)
-            items = body.get("items", [])
-            if not isinstance(items, list):
-                raise Unavailable("malformed reply from commentThreads: items is not a list")
-            inside = [_dict(i) for i in items if _active_since(_dict(i)) >= horizon]
-            for thread in inside:
-                await self._complete_replies(thread, grant, budget, tally)
-                rows.append({**thread, "_held": status == "heldForReview"})
-            token = body.get("nextPageToken")
-            # Threads come newest first: one that ends outside the horizon ends the read.
-            if not isinstance(token, str) or not token or len(inside) < len(items):
-                break
-            params = {**params, "pageToken": token}
-        return rows
-
-    async def _complete_replies(
-        self, thread: dict[str, Any], grant: str, budget: CallBudget, tally: Tally
-    ) -> None:
-        """A thread "doesn't necessarily contain all replies": list them by parentId when short."""
-        snippet = _dict(thread.get("snippet"))
-        total = snippet.get("totalReplyCount")
-        total = total if isinstance(total, int) else 0
-        replies = _dict(thread.get("replies")).get("comments")
-        carried = replies if isinstance(replies, list) else []
-        if total > len(carried) and not tally.stopped:
-            params = {"part": "snippet", "parentId": str(thread.get("id", "")), "maxResults": "100"}
-            found: list[Any] = []
-            while True:
-                if not budget.take():
-                    tally.stop(budget.spent_reason)
-                    # Keep what both reads gave, once each.
-                    merged = {str(_dict(r).get("id")): r for r in [*carried, *found]}
-                    carried = list(merged.values())
-                    break
-                body = await self._list("comments", params, grant)
-                items = body.get("items", [])
-                if not isinstance(items, list):
-                    raise Unavailable("malformed reply from comments: items is not a list")
-                found.extend(items)
-                token = body.get("nextPageToken")
-                if not isinstance(token, str) or not token or not items:
-                    carried = found
-                    break
-                params = {**params, "pageToken": token}
-            thread["replies"] = {"comments": carried}
-        elif total > len(carried):
-            tally.stop(budget.spent_reason)
-        tally.add(1 + len(carried), 1 + total)
-
-
-def _active_since(thread: dict[str, Any]) -> datetime:
-    """The latest time on a thread's top-level comment (published or updated)."""
-    top = _dict(_dict(_dict(thread.get("snippet")).get("topLevelComment")).get("snippet"))
-    times = [top.get("updatedAt"), top.get("publishedAt")]
-    found = [parse_time(t, "commentThreads") for t in times if isinstance(t, str)]
-    return max(found, default=UNKNOWN_VIDEO_TIME)

@@ -20,10 +20,11 @@ from sqlalchemy import insert, select
 
 from checks.base import AccountView, CheckSpec, Finding, Status
 from checks.capabilities import checks_for
-from connectors.base import AccountSnapshot, Connector, ConnectorError
+from connectors.base import AccountSnapshot, Connector, ConnectorError, SyncingConnector, SyncMark
 from monitor.context import App
 from monitor.directory import account_facts, sync_accounts
 from monitor.lapses import Changes, expire_mutes, preload, record_findings
+from monitor.post_sync import load_marks, save_marks
 from monitor.registry import Account
 from monitor.store.db import transaction
 from monitor.store.models import AccountRow, CheckRun, Cycle
@@ -44,6 +45,8 @@ class Outcome:
     finished_at: datetime
     findings: list[Finding]
     error: ConnectorError | None = None
+    # The posts the next cycle may skip (None: keep the stored marks, e.g. after a failure).
+    sync: Mapping[str, SyncMark] | None = None
 
 
 @dataclass
@@ -81,6 +84,7 @@ async def run_cycle(
         sync_accounts(session, app.accounts, now)
         expire_mutes(session, now)
         facts = account_facts(session, accounts)
+        known = load_marks(session, [a.id for a in accounts])
         cycle = Cycle(started_at=now, accounts_total=len(accounts))
         session.add(cycle)
         session.flush()
@@ -97,7 +101,14 @@ async def run_cycle(
             account = queue.popleft()
             view = facts.get(account.id, account.view())
             outcome = await check_account(
-                app, connectors.get(platform), account, view, checks_for(account), options, enrich
+                app,
+                connectors.get(platform),
+                account,
+                view,
+                checks_for(account),
+                options,
+                enrich,
+                known.pop(account.id, {}),
             )
             await results.put(outcome)
 
@@ -146,21 +157,29 @@ async def check_account(
     checks: Sequence[CheckSpec],
     options: object,
     enrich: Enrich | None = None,
+    known: Mapping[str, SyncMark] | None = None,
 ) -> Outcome:
-    """Fetch one account and run its checks; a failure becomes unknown findings."""
+    """Fetch one account and run its checks; a failure becomes unknown findings.
+
+    `known`: the account's per-post sync marks, so an incremental connector skips what
+    did not change since its last complete read.
+    """
     started = app.clock()
     if connector is None:
         err = ConnectorError(f"no connector is configured for platform {account.platform}")
         err.permanent = True
         return _failed(app, account, checks, started, err)
     try:
-        snapshot = await connector.fetch(account.platform_id)
+        if isinstance(connector, SyncingConnector):
+            snapshot = await connector.fetch_since(account.platform_id, known or {})
+        else:
+            snapshot = await connector.fetch(account.platform_id)
         if enrich is not None:
             snapshot = await enrich(account, snapshot)
     except ConnectorError as err:
         return _failed(app, account, checks, started, err)
     findings = [spec.run(view, snapshot, options) for spec in checks]  # type: ignore[arg-type]
-    return Outcome(account, started, app.clock(), findings)
+    return Outcome(account, started, app.clock(), findings, sync=snapshot.sync)
 
 
 def _failed(
@@ -217,6 +236,8 @@ def _write_batch(app: App, batch: list[Outcome], result: CycleResult) -> None:
             else:
                 result.ok += 1
         session.execute(insert(CheckRun), [_run_row(result.cycle_id, o) for o in batch])
+        marks = {o.account.id: o.sync for o in batch if o.sync is not None}
+        save_marks(session, marks, max(o.finished_at for o in batch))
         result.changes.settle(session)
 
 

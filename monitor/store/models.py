@@ -250,3 +250,18 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+
+
+class PostSync(Base):
+    """Per-post sync state: a post's change marker at its last complete read, all comments settled.
+
+    While the marker is unchanged the next cycle skips reading that post's comments again.
+    """
+
+    __tablename__ = "post_sync"
+
+    account_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    marker: Mapped[str] = mapped_column(String(200))
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[datetime]

@@ -21,7 +21,7 @@ from recorded import NOW, Recorder
 
 from checks.base import Status
 from checks.comments import comments as comments_check
-from connectors.base import Fact
+from connectors.base import Fact, SyncMark
 from connectors.facebook import FacebookConnector
 from connectors.graph_throttle import GraphThrottle
 from connectors.http import RetryPolicy
@@ -357,3 +357,60 @@ async def test_instagram_comments_cut_by_the_budget_are_unknown(
     assert cover.missing.startswith("read 3 of at least 300 comments and replies before")
     finding = comments_check.run(account(platform="instagram"), snap, options())
     assert finding.status == Status.UNKNOWN
+
+
+async def test_a_post_unchanged_since_its_settled_read_is_not_paged_again(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    first = edge(fb_comments("111_1", 0, 50, 30), "C1", total=120)
+    post = fb_post("111_1", 5, 2, first)
+    graph.get(f"{ROOT}/111").mock(return_value=httpx.Response(200, json=page([post])))
+    more = graph.get(f"{ROOT}/111_1/comments").mock(
+        return_value=httpx.Response(200, json=edge(fb_comments("111_1", 50, 70, 40), None))
+    )
+    fb = facebook(client, sleep)
+    snap = await fb.fetch_since("111", {})
+    assert more.call_count == 1
+    assert snap.sync == {"111_1": SyncMark(post["updated_time"], 120)}  # every comment liked
+    again = await fb.fetch_since("111", snap.sync)
+    assert more.call_count == 1  # updated_time unchanged: nothing new to read
+    assert again.coverage[Fact.COMMENTS].complete
+    assert again.coverage[Fact.COMMENTS].read == 120
+    assert again.sync == snap.sync
+    changed = {"111_1": SyncMark("2026-11-01T00:00:00+0000", 120)}
+    await fb.fetch_since("111", changed)
+    assert more.call_count == 2  # a new comment moved updated_time: read again
+
+
+async def test_a_post_with_an_unsettled_comment_is_never_remembered(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    rows = fb_comments("111_1", 0, 2, 30)
+    rows[1]["user_likes"] = False
+    graph.get(f"{ROOT}/111").mock(
+        return_value=httpx.Response(200, json=page([fb_post("111_1", 5, 2, edge(rows, None))]))
+    )
+    snap = await facebook(client, sleep).fetch_since("111", {})
+    assert snap.sync == {}
+
+
+async def test_instagram_skips_media_whose_comment_count_did_not_move(
+    client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    media = {
+        "id": "17900000000000601",
+        "timestamp": at(days=3),
+        "comments_count": 2,
+        "comments": edge([ig_comment(1)], "K1"),
+    }
+    with respx.mock() as router:
+        router.get(f"{ROOT}/{IG}").mock(return_value=httpx.Response(200, json=ig_account([media])))
+        more = router.get(f"{ROOT}/17900000000000601/comments").mock(
+            return_value=httpx.Response(200, json=edge([ig_comment(2)], None))
+        )
+        ig = instagram(client, sleep)
+        snap = await ig.fetch_since(IG, {})
+        assert snap.sync == {"17900000000000601": SyncMark("2", 2)}  # both hidden: settled
+        again = await ig.fetch_since(IG, snap.sync)
+    assert more.call_count == 1
+    assert again.coverage[Fact.COMMENTS].complete

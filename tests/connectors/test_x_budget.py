@@ -138,3 +138,26 @@ async def test_a_resource_read_twice_in_a_day_is_billed_once(
     await sleep(86400)  # the next UTC day: X charges again
     await x.fetch("LincolnElemPW")
     assert x.users_read == 2 * once[0]
+
+
+async def test_a_post_whose_reply_count_did_not_move_is_not_searched_again(
+    api: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    x = connector(client, sleep)
+    snap = await x.fetch_since("LincolnElemPW", {})
+    assert api.routes["search"].call_count == 1
+    assert snap.sync  # every reply was answered by the account: settled
+    again = await x.fetch_since("LincolnElemPW", snap.sync)
+    assert api.routes["search"].call_count == 1
+    assert again.exposes(Fact.COMMENTS)
+    assert again.sync == snap.sync
+
+
+async def test_an_old_post_settled_before_no_longer_makes_comments_unknown(
+    api: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    x = connector(client, sleep)
+    snap = await x.fetch_since("LincolnElemPW", {})
+    await sleep(10 * 86400)  # the answered post is now older than search reaches
+    assert not (await x.fetch_since("LincolnElemPW", {})).exposes(Fact.COMMENTS)
+    assert (await x.fetch_since("LincolnElemPW", snap.sync)).exposes(Fact.COMMENTS)

@@ -161,3 +161,22 @@ async def test_threads_are_paged_until_one_falls_outside_the_horizon(
     assert snap.coverage[Fact.COMMENTS].covered.startswith(
         "all 2 comments and replies on 1 comment thread active in the last 90 days"
     )
+
+
+async def test_a_thread_unchanged_since_its_settled_read_is_not_listed_again(
+    api: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    thread = busy_thread(total=2)
+    threads_route(api, {"items": [thread]})
+    answer = reply_comment(1)
+    answer["snippet"]["authorChannelId"]["value"] = CHANNEL  # the channel answered the comment
+    listed = api.get(f"{API}/comments").mock(
+        return_value=httpx.Response(200, json={"items": [answer, reply_comment(2)]})
+    )
+    youtube = connector(client, sleep)
+    snap = await youtube.fetch_since(CHANNEL, {})
+    assert listed.call_count == 1
+    assert list(snap.sync) == ["UgxAAA1"]  # answered, and the other reply liked: settled
+    again = await youtube.fetch_since(CHANNEL, snap.sync)
+    assert listed.call_count == 1
+    assert again.coverage[Fact.COMMENTS].complete
