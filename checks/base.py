@@ -104,6 +104,12 @@ class CheckSpec:
     fn: CheckFn
     # The snapshot facts whose completeness the verdict depends on.
     reads: tuple[Fact, ...] = ()
+    # What to do where a platform lets a person do less (Instagram has no "liked by the account").
+    platform_remediation: Mapping[str, str] = field(default_factory=dict)
+
+    def remediation_for(self, platform: str) -> str:
+        """The remediation that platform lets a person carry out."""
+        return self.platform_remediation.get(platform, self.remediation)
 
     def run(
         self, account: AccountView, snapshot: AccountSnapshot, options: CheckOptions
@@ -130,6 +136,7 @@ def check(
     severity: str = "medium",
     audience: str = "managers",
     reads: tuple[Fact, ...] = (),
+    platform_remediation: Mapping[str, str] | None = None,
 ) -> Callable[[CheckFn], CheckSpec]:
     """Declare a check; raises at import time when the metadata is incomplete."""
 
@@ -147,7 +154,10 @@ def check(
             raise ValueError(f"check {id!r} has unknown audience {audience!r}")
         if not remediation.strip():
             raise ValueError(f"check {id!r} has no remediation")
-        spec = CheckSpec(id, title, severity, clauses, remediation, audience, fn, reads)
+        spec = CheckSpec(
+            id, title, severity, clauses, remediation, audience, fn, reads,
+            dict(platform_remediation or {}),
+        )  # fmt: skip
         _REGISTERED[id] = spec
         return spec
 

@@ -29,6 +29,8 @@ FACEBOOK_SCOPES = (
     "pages_manage_metadata",
 )
 BUSINESS_SCOPE = "business_management"  # only when a business id is configured
+# Instagram comments through a business system user (and `username`, since 27 Aug 2024).
+INSTAGRAM_SCOPES = ("instagram_basic", "instagram_manage_comments", "pages_read_engagement")
 LABELS = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "youtube": "YouTube"}
 
 
@@ -72,10 +74,11 @@ def credential_id(platform: str) -> str:
 
 
 def needed_scopes(platform: str, *, business_id: str = "") -> tuple[str, ...]:
-    """The permissions the checks need on this platform (only Facebook reports scopes)."""
-    if platform != "facebook":
+    """The permissions the checks need on this platform (Facebook's debug_token reports them)."""
+    scopes = {"facebook": FACEBOOK_SCOPES, "instagram": INSTAGRAM_SCOPES}.get(platform)
+    if scopes is None:
         return ()
-    return FACEBOOK_SCOPES + ((BUSINESS_SCOPE,) if business_id else ())
+    return scopes + ((BUSINESS_SCOPE,) if business_id else ())
 
 
 def _day(moment: datetime) -> str:

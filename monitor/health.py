@@ -130,6 +130,7 @@ def health_findings(
     business_id: str,
     at: datetime,
     without_grant: Sequence[str] = (),
+    instagram: FacebookFacts | None = None,
 ) -> dict[str, Finding]:
     """Account id (real or pseudo) -> this cycle's registered / connector_health finding.
 
@@ -138,7 +139,7 @@ def health_findings(
     findings: dict[str, Finding] = {}
     for platform in platforms:
         seen = fetches.get(platform, Fetches())
-        facts = facebook if platform == "facebook" else None
+        facts = {"facebook": facebook, "instagram": instagram}.get(platform)
         ungranted = without_grant if platform == "youtube" else ()
         quiet = not (seen.ok or seen.auth_failures or seen.capped or ungranted)
         if facts is None and quiet:
@@ -213,10 +214,45 @@ async def check_health(
             business_id=business_id,
             at=at,
             without_grant=_without_grant(app, env),
+            instagram=await _inspect_instagram(app, env, client, business_id),
         )
         for account_id, finding in sorted(findings.items()):
             record_findings(session, account_id, [finding], at, changes=changes)
     return changes
+
+
+async def _inspect_instagram(
+    app: App, env: Mapping[str, str] | None, client: httpx.AsyncClient | None, business_id: str
+) -> FacebookFacts | None:
+    """What debug_token says about the token Instagram is read with (its scopes)."""
+    cfg = app.settings.platforms.get("instagram")
+    if cfg is None or not cfg.enabled or not cfg.token_secret:
+        return None
+    try:
+        token = resolve_secret(cfg.token_secret, env).get_secret_value()
+    except SecretMissing as exc:
+        logger.warning("credential health skipped for instagram: %s", exc)
+        return None
+    facts = FacebookFacts()
+    async with AsyncExitStack() as stack:
+        http = client
+        if http is None:
+            http = await stack.enter_async_context(
+                build_client(cfg.timeout_seconds, max_connections=2)
+            )
+        graph = BusinessGraph(
+            http,
+            base_url=cfg.base_url,
+            api_version=cfg.api_version or "v26.0",
+            system_token=token,
+            retry=RetryPolicy(max_retries=cfg.max_retries),
+        )
+        try:
+            facts.token = await graph.debug_token()
+        except ConnectorError as exc:
+            facts.token_error = str(exc)
+            logger.warning("could not inspect the Instagram token kind=%s error=%s", exc.kind, exc)
+    return facts
 
 
 def _without_grant(app: App, env: Mapping[str, str] | None) -> list[str]:

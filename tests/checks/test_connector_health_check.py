@@ -110,3 +110,18 @@ def test_youtube_channels_without_their_own_grant_are_named_in_a_lapse() -> None
     assert "lacks the channel's own grant for 1 channel (bayview-yt)" in finding.detail
     assert "socmon connect youtube ACCOUNT" in finding.detail
     assert finding.evidence["without_grant"] == ["bayview-yt"]
+
+
+def test_instagram_names_the_missing_instagram_permission() -> None:
+    token = TokenFacts(is_valid=True, scopes=("instagram_basic", "pages_read_engagement"))
+    needed = needed_scopes("instagram", business_id="300000000000082")
+    finding = credential_finding("instagram", NOW, token=token, needed=needed)
+    assert finding.status == "lapse"
+    assert "lacks the permission instagram_manage_comments, business_management" in finding.detail
+
+
+def test_the_comments_remediation_never_asks_for_a_like_on_instagram() -> None:
+    from checks.comments import comments
+
+    assert "like" not in comments.remediation_for("instagram").lower()
+    assert "like" in comments.remediation_for("facebook").lower()

@@ -226,3 +226,23 @@ def test_connector_health_lists_youtube_channels_without_a_grant_of_their_own(
     asyncio.run(check_health(app, new_cycle(app, [("hillcrest-fb", "ok", "")]), ENV))
     detail = states(app)[("credential-youtube", "connector_health")][1]
     assert "lacks the channel's own grant for 1 channel (hillcrest-yt)" in detail
+
+
+def test_connector_health_names_the_permission_the_instagram_token_lacks(
+    tmp_path: Path, graph: respx.MockRouter
+) -> None:
+    ig_account = account("hillcrest-ig", platform="instagram", platform_id="17841400000000001")
+    app = make_app(tmp_path, [*ACCOUNTS, ig_account])
+    instagram = app.settings.platforms["facebook"].model_copy(update={"business_id": ""})
+    platforms = {**app.settings.platforms, "instagram": instagram}
+    app.settings = app.settings.model_copy(update={"platforms": platforms})
+    graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))
+    ig_scopes = ["instagram_basic", "pages_read_engagement", *SCOPES]
+    graph.routes[0].mock(  # debug_token: the same system token, without instagram_manage_comments
+        return_value=httpx.Response(
+            200, json={"data": {"is_valid": True, "expires_at": 0, "scopes": ig_scopes}}
+        )
+    )
+    asyncio.run(check_health(app, new_cycle(app, [("hillcrest-ig", "ok", "")]), ENV))
+    detail = states(app)[("credential-instagram", "connector_health")][1]
+    assert "lacks the permission instagram_manage_comments" in detail
