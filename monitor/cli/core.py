@@ -15,6 +15,7 @@ import typer
 
 from checks import ALL_CHECKS
 from monitor import csv_import
+from monitor.check_json import check_report
 from monitor.context import App, open_app, open_settings
 from monitor.cycle import CycleResult
 from monitor.errors import UserError
@@ -78,7 +79,7 @@ def check(
     ids = [a.id for a in selected]
     with app.sessions() as session:
         rows = lapse_rows(session, lapse_query(open_only=True, account_ids=ids))
-    raise typer.Exit(_report(app, result, rows, fmt))
+    raise typer.Exit(_report(app, result, rows, fmt, ids))
 
 
 async def _cycle(app: App, accounts: list[Account]) -> CycleResult:
@@ -89,18 +90,15 @@ async def _cycle(app: App, accounts: list[Account]) -> CycleResult:
         return await run_check_cycle(app, accounts=accounts, progress=advance)
 
 
-def _report(app: App, result: CycleResult, rows: list[LapseRow], fmt: Format) -> int:
+def _report(
+    app: App, result: CycleResult, rows: list[LapseRow], fmt: Format, ids: list[str]
+) -> int:
     still_open = [r for r in rows if r.status == "open"]
     if fmt is Format.json:
-        payload = {
-            "cycle": result.cycle_id,
-            "accounts": result.accounts,
-            "ok": result.ok,
-            "failed": result.failed,
-            "errors": dict(result.errors_by_kind),
-            "open_lapses": [asdict(r) for r in rows],
-        }
-        typer.echo(json.dumps(payload, default=str, indent=2))
+        # Every verdict, shaped like monitor/schemas/check-report.schema.json.
+        with app.sessions() as session:
+            payload = check_report(session, result.cycle_id, ids, dict(result.errors_by_kind), rows)
+        typer.echo(json.dumps(payload, indent=2))
     else:
         with app.sessions() as session:
             typer.echo(format_report(session, rows), nl=False)

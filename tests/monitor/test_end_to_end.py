@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
 from sqlalchemy import select
 from store_factories import T0
 
+from monitor.check_json import SCHEMA_PATH
 from monitor.context import App
 from monitor.demo import DEMO_SECRETS, EXAMPLES, demo_settings, seed_attestations
 from monitor.registry import load_registry
@@ -134,6 +136,9 @@ def test_socmon_check_exits_0_for_a_clean_account_and_reports_json(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["accounts"], report["failed"], report["open_lapses"]) == (1, 0, [])
+    jsonschema.validate(report, json.loads(SCHEMA_PATH.read_text()))
+    mine = {v["check"]: v["status"] for v in report["verdicts"] if v["account"] == clean}
+    assert mine and "lapse" not in mine.values()
 
 
 def test_socmon_check_names_an_unknown_account_and_exits_2(
