@@ -171,6 +171,8 @@ class SocialWorld:
     # Requests left in the current window per X endpoint family, and when it resets.
     x_remaining: dict[str, int] = field(default_factory=lambda: dict(X_LIMITS))
     x_reset_at: int = 0
+    # The app's monthly usage cap is spent: every X request answers 429 UsageCapExceeded.
+    x_capped: bool = False
     # The clock the 7-day search window and X's reset times use: the demo's or the test's.
     clock: Callable[[], datetime] = field(kw_only=True)
     calls: Counter[str] = field(default_factory=Counter)
