@@ -28,15 +28,12 @@ import httpx
 
 from connectors.base import (
     AccountSnapshot,
-    AuthFailed,
     Comment,
-    ConnectorError,
     Coverage,
     Fact,
     NotFound,
     PermissionMissing,
     Post,
-    RateLimited,
     SyncMark,
     Unavailable,
     UsageCapReached,
@@ -45,6 +42,14 @@ from connectors.budget import CallBudget
 from connectors.graph import parse_time, require_dict
 from connectors.http import RetryPolicy, Throttle, request_json
 from connectors.sync import SyncLedger
+from connectors.x_errors import (  # noqa: F401 -- re-exported for callers of connectors.x
+    CAP_REASON,
+    DEFAULT_RETRY_AFTER,
+    _problems,
+    classify_x_error,
+    is_usage_cap,
+    reset_in,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +66,8 @@ SEARCH_QUERY_MAX = 512  # characters in one recent-search query (standard access
 # Prices per resource read since February 2026 (see docs/platform-apis.md).
 PRICE_USER_READ = 0.010
 PRICE_POST_READ = 0.005
-DEFAULT_RETRY_AFTER = 60.0
 # X windows are 15 minutes: waiting up to a full window is cheaper than failing the account.
 MAX_RESET_WAIT = 15 * 60.0
-_TOKENISH = re.compile(r"[A-Za-z0-9%_\-]{40,}")
 # X snowflake ids carry their creation time: milliseconds since this epoch, shifted by 22 bits.
 _SNOWFLAKE_EPOCH_MS = 1288834974657
 
@@ -75,64 +78,6 @@ def snowflake_time(tweet_id: str) -> datetime | None:
         return None
     millis = (int(tweet_id) >> 22) + _SNOWFLAKE_EPOCH_MS
     return datetime.fromtimestamp(millis / 1000, UTC)
-
-
-def reset_in(response: httpx.Response, now: datetime) -> float | None:
-    """Seconds until `x-rate-limit-reset` (epoch seconds), None when the header is absent."""
-    raw = response.headers.get("x-rate-limit-reset", "")
-    if not raw.isdigit():
-        return None
-    return max(int(raw) - now.timestamp(), 0.0)
-
-
-CAP_REASON = "the X monthly read cap is reached"
-
-
-def is_usage_cap(body: dict[str, Any]) -> bool:
-    """X's spent-cap problem: title UsageCapExceeded, type .../problems/usage-capped."""
-    problems = [body, *_problems(body)]
-    return any(
-        _text(p.get("title")) == "UsageCapExceeded"
-        or _text(p.get("type")).endswith("/usage-capped")
-        for p in problems
-    )
-
-
-def classify_x_error(response: httpx.Response, now: datetime) -> ConnectorError | None:
-    """Map an X reply (problem JSON: title, detail, type, status) to a typed error."""
-    status = response.status_code
-    if 200 <= status < 300:
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    body = body if isinstance(body, dict) else {}
-    title = str(body.get("title", ""))[:80]
-    detail = _TOKENISH.sub("[redacted]", str(body.get("detail", "")))[:200]
-    said = f"X said (HTTP {status}): {title}: {detail}".rstrip(": ")
-    if status == 429 and is_usage_cap(body):
-        # Not a 15-minute window: the headers look healthy and retrying only burns calls.
-        return UsageCapReached(f"{CAP_REASON}. {said}")
-    if status == 429:
-        wait = reset_in(response, now)
-        return RateLimited(
-            f"X rate limit. {said}", retry_after=DEFAULT_RETRY_AFTER if wait is None else wait
-        )
-    if status == 401:
-        return AuthFailed(f"X bearer token rejected. {said}")
-    if status == 403:
-        return PermissionMissing(f"X refused the app access. {said}")
-    if status == 404:
-        return NotFound(f"X resource not found. {said}")
-    if status >= 500:
-        return Unavailable(f"X unavailable. {said}")
-    return ConnectorError(f"X refused the request. {said}", permanent=True)
-
-
-def _problems(body: dict[str, Any]) -> list[dict[str, Any]]:
-    errors = body.get("errors")
-    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
 
 def _text(value: Any) -> str:
