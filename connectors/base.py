@@ -113,6 +113,9 @@ class SyncMark:
 
     marker: str
     comments: int
+    # When the post was last read in full (None: in this read). The store drops marks older
+    # than a day, so a like or hide undone without a new comment is seen within a day.
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,7 +84,7 @@ async def run_cycle(
         sync_accounts(session, app.accounts, now)
         expire_mutes(session, now)
         facts = account_facts(session, accounts)
-        known = load_marks(session, [a.id for a in accounts])
+        known = load_marks(session, [a.id for a in accounts], now)
         cycle = Cycle(started_at=now, accounts_total=len(accounts))
         session.add(cycle)
         session.flush()

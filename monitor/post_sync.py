@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -14,13 +14,21 @@ from monitor.store.models import PostSync
 
 logger = logging.getLogger(__name__)
 
+# A post skipped this long is read in full again: a like or a hide undone moves no marker.
+FULL_READ_EVERY = timedelta(days=1)
 
-def load_marks(session: Session, account_ids: Sequence[str]) -> dict[str, dict[str, SyncMark]]:
-    """Account id -> post id -> its mark from the last complete read."""
+
+def load_marks(
+    session: Session, account_ids: Sequence[str], now: datetime
+) -> dict[str, dict[str, SyncMark]]:
+    """Account id -> post id -> its mark from a complete read less than a day old."""
     out: dict[str, dict[str, SyncMark]] = {}
-    query = select(PostSync).where(PostSync.account_id.in_(account_ids))
+    query = select(PostSync).where(
+        PostSync.account_id.in_(account_ids), PostSync.read_at > now - FULL_READ_EVERY
+    )
     for row in session.scalars(query):
-        out.setdefault(row.account_id, {})[row.post_id] = SyncMark(row.marker, row.comments)
+        mark = SyncMark(row.marker, row.comments, row.read_at)
+        out.setdefault(row.account_id, {})[row.post_id] = mark
     return out
 
 
@@ -35,7 +43,7 @@ def save_marks(session: Session, marks: Mapping[str, Mapping[str, SyncMark]], at
             "post_id": post_id[:200],
             "marker": mark.marker[:200],
             "comments": mark.comments,
-            "read_at": at,
+            "read_at": mark.read_at or at,
         }
         for account_id, posts in marks.items()
         for post_id, mark in posts.items()

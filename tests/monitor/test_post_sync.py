@@ -6,10 +6,11 @@ import asyncio
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from store_factories import account
+from store_factories import T0, account
 from test_cycle import clean_snapshot, make_app
 
 from checks.capabilities import checks_for
@@ -51,7 +52,26 @@ def test_the_next_cycle_is_given_the_marks_the_last_complete_read_left(tmp_path:
     asyncio.run(run_cycle(app, {"facebook": fake}, checks_for=lambda a: checks_for(a.platform)))
     assert stored(app.sessions) == [("hillcrest-fb", "post-1", "2026-11-20T08:15:00+0000", 3)]
     asyncio.run(run_cycle(app, {"facebook": fake}, checks_for=lambda a: checks_for(a.platform)))
-    assert fake.given == [{}, {"post-1": SyncMark("2026-11-20T08:15:00+0000", 3)}]
+    assert fake.given == [{}, {"post-1": SyncMark("2026-11-20T08:15:00+0000", 3, T0)}]
+
+
+def test_a_post_skipped_for_a_day_is_read_in_full_again(tmp_path: Path) -> None:
+    acct = account("hillcrest-fb")
+    app = make_app(tmp_path, [acct])
+    fake = SyncingFake({acct.platform_id: clean_snapshot(acct)})
+    specs = {"checks_for": lambda a: checks_for(a.platform)}
+    asyncio.run(run_cycle(app, {"facebook": fake}, **specs))  # type: ignore[arg-type]
+
+    async def carry(platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        fake.given.append(dict(known))  # skipped: the marks go on with their first read time
+        return dataclasses.replace(clean_snapshot(acct), sync=dict(known))
+
+    fake.fetch_since = carry  # type: ignore[method-assign]
+    app.clock = lambda: T0 + timedelta(hours=12)
+    asyncio.run(run_cycle(app, {"facebook": fake}, **specs))  # type: ignore[arg-type]
+    app.clock = lambda: T0 + timedelta(hours=25)
+    asyncio.run(run_cycle(app, {"facebook": fake}, **specs))  # type: ignore[arg-type]
+    assert [list(g) for g in fake.given] == [[], ["post-1"], []]
 
 
 def test_a_failed_read_keeps_the_stored_marks(tmp_path: Path) -> None:
