@@ -107,3 +107,49 @@ async def test_a_throttled_page_is_held_alone_and_the_others_are_read_without_wa
         quiet = await fb.fetch(QUIET)
     assert quiet.platform_id == QUIET
     assert waits == []
+
+
+async def test_busy_instagram_youtube_and_x_accounts_are_read_to_the_end(
+    server: SandboxServer, world: World
+) -> None:
+    from connectors.instagram import InstagramConnector
+    from connectors.x import XConnector
+    from connectors.youtube import YouTubeConnector
+    from sandbox.busy import busy_channel, busy_instagram, busy_x_user
+    from sandbox.social import (
+        X_TOKEN,
+        YOUTUBE_CLIENT_ID,
+        YOUTUBE_CLIENT_SECRET,
+        YOUTUBE_KEY,
+        YOUTUBE_REFRESH,
+    )
+
+    social = world.social
+    social.clock = lambda: NOW
+    social.instagram["17841400000000777"] = busy_instagram("17841400000000777", QUIET, NOW)
+    social.youtube["UCbusyschool0000000000777"] = busy_channel("UCbusyschool0000000000777", NOW)
+    social.x_users["1500000000000000777"] = busy_x_user("1500000000000000777", NOW)
+    oauth = {
+        "client_id": YOUTUBE_CLIENT_ID,
+        "client_secret": YOUTUBE_CLIENT_SECRET,
+        "refresh_token": YOUTUBE_REFRESH,
+    }
+    async with httpx.AsyncClient() as http:
+        common = {"base_url": server.base_url, "clock": lambda: NOW}
+        ig = InstagramConnector(
+            http, system_token="sandbox-system-token", max_calls_per_account=200, **common
+        )
+        yt = YouTubeConnector(
+            http, api_key=YOUTUBE_KEY, oauth=oauth, max_calls_per_account=200, **common
+        )
+        x = XConnector(http, bearer_token=X_TOKEN, max_calls_per_account=200, **common)
+        insta = await ig.fetch("17841400000000777")
+        tube = await yt.fetch("UCbusyschool0000000000777")
+        tweets = await x.fetch("BusySchool")
+    assert insta.coverage[Fact.COMMENTS].complete
+    assert insta.coverage[Fact.COMMENTS].read == 300 + 120
+    assert tube.coverage[Fact.COMMENTS].complete
+    assert tube.coverage[Fact.COMMENTS].read == 80 + 150  # 145 replies beyond the 5 carried
+    assert tweets.exposes(Fact.COMMENTS)  # all 250 replies found and answered
+    assert sum(len(p.comments) for p in tweets.posts) == 250
+    assert len(tweets.posts) == 35  # the timeline paged back through the week
