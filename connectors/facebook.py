@@ -22,6 +22,7 @@ from connectors.base import (
     Admin,
     AuthFailed,
     Comment,
+    ConnectorError,
     Fact,
     NotFound,
     PermissionMissing,
@@ -210,6 +211,8 @@ class FacebookConnector:
             max_delay=max_throttle_delay,
         )
         self._tokens: dict[str, str] | None = None
+        # A failed listing is not asked again by every page of the cycle (one connector a cycle).
+        self._tokens_error: ConnectorError | None = None
         self._generation = 0  # bumped on every token load, so one failure reloads once
         self._tokens_lock = asyncio.Lock()
         self.graph_calls = 0  # HTTP requests sent, retries included (for the benchmark)
@@ -268,7 +271,13 @@ class FacebookConnector:
     async def _page_token(self, page_id: str) -> tuple[str, int]:
         async with self._tokens_lock:
             if self._tokens is None:
-                await self.load_page_tokens()
+                if self._tokens_error is not None:
+                    raise self._tokens_error
+                try:
+                    await self.load_page_tokens()
+                except ConnectorError as exc:
+                    self._tokens_error = exc
+                    raise
             tokens, generation = self._tokens or {}, self._generation
         if page_id not in tokens:
             raise NotFound(f"page {page_id} is not managed by the district's system user")

@@ -7,7 +7,8 @@ read against; timestamps are ISO 8601 with a `T` and a UTC offset.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,19 +64,32 @@ def _lapse(row: LapseRow) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class CycleSummary:
+    """What the cycle itself reports: its outcome and counts."""
+
+    cycle_id: int
+    status: str  # complete | incomplete | failed
+    reason: str
+    accounts: int
+    ok: int
+    failed: int
+    errors: Mapping[str, int]
+    credential_lapses: int
+
+
 def check_report(
     session: Session,
-    cycle_id: int,
+    cycle: CycleSummary,
     account_ids: Sequence[str],
-    errors: dict[str, int],
     lapses: Sequence[LapseRow],
 ) -> dict[str, Any]:
-    """The report of one cycle: its counts, every verdict it recorded, the lapses still open."""
-    cycle = session.get(Cycle, cycle_id)
-    if cycle is None:
-        raise LookupError(f"cycle {cycle_id} is not stored")
-    started = cycle.started_at
-    finished = cycle.finished_at or started
+    """The report of one cycle: its outcome, every verdict it recorded, the lapses still open."""
+    row = session.get(Cycle, cycle.cycle_id)
+    if row is None:
+        raise LookupError(f"cycle {cycle.cycle_id} is not stored")
+    started = row.started_at
+    finished = row.finished_at or started
     district = or_(*(CheckState.account_id.startswith(p) for p in PSEUDO_PREFIXES))
     query = (
         select(CheckState)
@@ -87,13 +101,16 @@ def check_report(
     )
     return {
         "schema": SCHEMA_ID,
-        "cycle": cycle_id,
+        "cycle": cycle.cycle_id,
+        "status": cycle.status,
+        "reason": cycle.reason,
         "started_at": iso(started),
         "finished_at": iso(finished),
-        "accounts": cycle.accounts_total,
-        "ok": cycle.accounts_ok,
-        "failed": cycle.accounts_failed,
-        "errors": dict(errors),
+        "accounts": cycle.accounts,
+        "ok": cycle.ok,
+        "failed": cycle.failed,
+        "errors": dict(cycle.errors),
+        "credential_lapses": cycle.credential_lapses,
         "verdicts": [_verdict(s) for s in session.scalars(query)],
         "open_lapses": [_lapse(r) for r in lapses],
     }

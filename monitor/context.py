@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.registry import Account, load_registry
 from monitor.settings import Settings, find_config, load_settings
 from monitor.store.db import make_engine, session_factory
+from monitor.store.faults import redacted, unavailable
 from monitor.store.migrate import ensure_current
 
 Clock = Callable[[], datetime]
@@ -52,7 +54,12 @@ def open_app(
     """Load config and registry (exit 2 on mistakes), open the database, check its revision."""
     settings = open_settings(config)
     accounts = load_registry(settings.registry, settings.district.email_domains)
-    engine = make_engine(settings.db_url, source=str(settings.source), writer=writer)
+    engine = make_engine(
+        settings.db_url, source=str(settings.source), writer=writer, timeouts=settings.database
+    )
     if check_db:
-        ensure_current(engine)
+        try:
+            ensure_current(engine)
+        except (OperationalError, InterfaceError) as exc:
+            raise unavailable(exc, redacted(engine)) from None
     return App(settings, engine, session_factory(engine), accounts, clock)

@@ -3,7 +3,9 @@
 Per platform, `concurrency` workers pull accounts from a queue, so at most that many
 fetches are in flight and memory does not grow with the number of accounts: results
 go through a bounded queue to one writer that commits them in batches off the event
-loop. A failed fetch is a failed run whose checks are all unknown, never a pass.
+loop. A failed fetch is a failed run whose checks are all unknown, never a pass; so is
+an unexpected exception on one account (kind `internal`), and the cycle goes on. The
+writer retries transient database errors; if it still fails, the workers stop at once.
 """
 
 from __future__ import annotations
@@ -11,53 +13,45 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from checks.base import AccountView, CheckSpec, Finding, Status
 from checks.capabilities import checks_for
-from connectors.base import AccountSnapshot, Connector, ConnectorError, SyncingConnector, SyncMark
+from connectors.base import (
+    AccountSnapshot,
+    Connector,
+    ConnectorError,
+    SyncingConnector,
+    SyncMark,
+)
+from monitor.breaker import Breaker
 from monitor.context import App
-from monitor.directory import account_facts, sync_accounts
-from monitor.lapses import Changes, expire_mutes, preload, record_findings
-from monitor.post_sync import load_marks, save_marks
+from monitor.cycle_record import (
+    CycleResult,
+    Fence,
+    Fenced,
+    InternalError,
+    finish_cycle,
+    start_cycle,
+)
+from monitor.cycle_writer import BATCH, Outcome
+from monitor.cycle_writer import writer as store_results
+from monitor.directory import account_facts
+from monitor.post_sync import load_marks
 from monitor.registry import Account
-from monitor.store.db import transaction
-from monitor.store.models import AccountRow, CheckRun, Cycle
+from monitor.store.faults import describe, is_unavailable
+
+__all__ = ["CycleResult", "Outcome", "check_account", "run_cycle"]
 
 logger = logging.getLogger(__name__)
 
 Enrich = Callable[[Account, AccountSnapshot], Awaitable[AccountSnapshot]]
 ChecksFor = Callable[[Account], Sequence[CheckSpec]]
-BATCH = 100
-
-
-@dataclass
-class Outcome:
-    """One account's result, on its way to the writer."""
-
-    account: Account
-    started_at: datetime
-    finished_at: datetime
-    findings: list[Finding]
-    error: ConnectorError | None = None
-    # The posts the next cycle may skip (None: keep the stored marks, e.g. after a failure).
-    sync: Mapping[str, SyncMark] | None = None
-
-
-@dataclass
-class CycleResult:
-    cycle_id: int
-    accounts: int = 0
-    ok: int = 0
-    failed: int = 0
-    errors_by_kind: Counter[str] = field(default_factory=Counter)
-    changes: Changes = field(default_factory=Changes)
-    seconds: float = 0.0
 
 
 def all_checks(account: Account) -> Sequence[CheckSpec]:
@@ -75,71 +69,126 @@ async def run_cycle(
     concurrency: Mapping[str, int] | None = None,
     progress: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
+    fence: Fence | None = None,
 ) -> CycleResult:
-    """Check `accounts` (default: the whole registry) once; returns counts for logs and status."""
+    """Check `accounts` (default: the whole registry) once; returns counts for logs and status.
+
+    The cycle is recorded as complete only when every account has a stored result; a stop
+    makes it incomplete, and a writer that cannot store (after bounded retries) stops the
+    workers at once and records it as failed, with the reason.
+    """
     accounts = list(app.accounts if accounts is None else accounts)
     started = time.monotonic()
-    now = app.clock()
-    with transaction(app.sessions) as session:
-        sync_accounts(session, app.accounts, now)
-        expire_mutes(session, now)
+    result = start_cycle(app, accounts, fence)
+    with app.sessions() as session:
         facts = account_facts(session, accounts)
-        known = load_marks(session, [a.id for a in accounts], now)
-        cycle = Cycle(started_at=now, accounts_total=len(accounts))
-        session.add(cycle)
-        session.flush()
-        result = CycleResult(cycle_id=cycle.id, accounts=len(accounts))
+        # Per-post sync marks: what each account's connector may skip re-reading.
+        known = load_marks(session, [a.id for a in accounts], app.clock())
     options = app.settings.check_options
     queues: dict[str, deque[Account]] = {}
     for account in accounts:
         queues.setdefault(account.platform, deque()).append(account)
     results: asyncio.Queue[Outcome | None] = asyncio.Queue(maxsize=BATCH * 2)
+    breakers = {platform: Breaker(platform) for platform in queues}
 
     async def worker(platform: str) -> None:
-        queue = queues[platform]
-        while queue and not (stop and stop.is_set()):
+        queue, breaker = queues[platform], breakers[platform]
+        while queue and not (stop and stop.is_set()) and (fence is None or fence.held()):
             account = queue.popleft()
-            view = facts.get(account.id, account.view())
-            outcome = await check_account(
-                app,
-                connectors.get(platform),
-                account,
-                view,
-                checks_for(account),
-                options,
-                enrich,
-                known.pop(account.id, {}),
-            )
-            await results.put(outcome)
+            if breaker.open:  # the platform is down: unknown without another request
+                started = app.clock()
+                outcome = _failed(app, account, checks_for(account), started, breaker.refusal())
+            else:
+                view = facts.get(account.id, account.view())
+                outcome = await check_account(
+                    app,
+                    connectors.get(platform),
+                    account,
+                    view,
+                    checks_for(account),
+                    options,
+                    enrich,
+                    known.pop(account.id, {}),
+                )
+                breaker.record(outcome.error)
+            await results.put(outcome)  # cancelled at once if the writer dies (below)
 
     workers = [
         asyncio.create_task(worker(platform))
         for platform in queues
         for _ in range(min(len(queues[platform]), _limit(app, platform, concurrency)))
     ]
-    writer = asyncio.create_task(_writer(app, results, result, progress))
+    writer = asyncio.create_task(store_results(app, results, result, progress, fence))
+    fetching: asyncio.Future[list[None]] = asyncio.gather(*workers)
     try:
-        await asyncio.gather(*workers)
-    finally:
-        # Whatever happens to the workers, every finished result still reaches the store:
-        # a cancel (a stop whose grace ran out) must not cut the writer's flush short.
-        await results.put(None)
-        cancelled = False
-        while not writer.done():
-            try:
-                await asyncio.shield(writer)
-            except asyncio.CancelledError:
-                cancelled = True
-        if cancelled:
-            raise asyncio.CancelledError
-    with transaction(app.sessions) as session:
-        row = session.get(Cycle, result.cycle_id)
-        assert row is not None
-        row.finished_at = app.clock()
-        row.accounts_ok, row.accounts_failed = result.ok, result.failed
-        row.errors_by_kind = dict(result.errors_by_kind)
+        pair: list[asyncio.Future[Any]] = [fetching, writer]
+        await asyncio.wait(pair, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        fetching.cancel()
+        await _drain(results, writer)
+        # A cancel (a stop whose grace ran out): what finished is stored, and so is the fact
+        # that the cycle is incomplete, before the cancel goes on.
+        _finish_quietly(app, result, fence, stopped=True)
+        raise
+    if writer.done():  # the writer ends before the workers only when it failed
+        fetching.cancel()
+        await asyncio.gather(fetching, return_exceptions=True)
+        return _writer_failed(app, result, writer, fence, started)
+    await _drain(results, writer)
+    if writer.exception() is not None:
+        return _writer_failed(app, result, writer, fence, started)
+    try:
+        finish_cycle(app, result, fence, stopped=bool(stop and stop.is_set()))
+    except Fenced as exc:
+        result.status, result.reason, result.error = "failed", str(exc), exc
+        logger.error("cycle stopped: %s", exc, extra={"cycle": result.cycle_id})
     result.seconds = time.monotonic() - started
     return result
+
+
+async def _drain(results: asyncio.Queue[Outcome | None], writer: asyncio.Task[None]) -> None:
+    """Tell the writer there is no more, and wait (through cancels) until it has stored it all."""
+    put = asyncio.ensure_future(results.put(None))
+    cancelled = False
+    while not writer.done():
+        try:
+            await asyncio.wait({writer})  # a cancelled wait leaves the writer running
+        except asyncio.CancelledError:
+            cancelled = True
+    put.cancel()  # never left waiting on a full queue whose writer is gone
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+def _writer_failed(
+    app: App, result: CycleResult, writer: asyncio.Task[None], fence: Fence | None, started: float
+) -> CycleResult:
+    exc = writer.exception()
+    assert exc is not None
+    result.error = exc
+    result.seconds = time.monotonic() - started
+    if isinstance(exc, Fenced):
+        result.status, result.reason = "failed", str(exc)
+        logger.error("cycle stopped: %s", exc, extra={"cycle": result.cycle_id})
+        return result  # the lease moved on: this process writes nothing more
+    reason = f"storing results failed: {describe(exc) if is_unavailable(exc) else repr(exc)}"
+    logger.error("cycle failed", extra={"cycle": result.cycle_id, "reason": reason})
+    _finish_quietly(app, result, fence, failed=reason)
+    result.status, result.reason = "failed", reason  # even when the store could not say so
+    return result
+
+
+def _finish_quietly(
+    app: App, result: CycleResult, fence: Fence | None, *, stopped: bool = False, failed: str = ""
+) -> None:
+    """Record the end of a cycle that went wrong; if even that fails, say so and go on."""
+    try:
+        finish_cycle(app, result, fence, stopped=stopped, failed=failed)
+    except (SQLAlchemyError, Fenced) as exc:
+        logger.error(
+            "could not record the end of the cycle",
+            extra={"cycle": result.cycle_id, "error": describe(exc)},
+        )
 
 
 def _limit(app: App, platform: str, override: Mapping[str, int] | None) -> int:
@@ -176,9 +225,12 @@ async def check_account(
             snapshot = await connector.fetch(account.platform_id)
         if enrich is not None:
             snapshot = await enrich(account, snapshot)
+        findings = [spec.run(view, snapshot, options) for spec in checks]  # type: ignore[arg-type]
     except ConnectorError as err:
         return _failed(app, account, checks, started, err)
-    findings = [spec.run(view, snapshot, options) for spec in checks]  # type: ignore[arg-type]
+    except Exception as exc:  # the per-account boundary: one account, not the whole cycle
+        logger.exception("internal error checking account=%s", account.id)
+        return _failed(app, account, checks, started, InternalError(exc))
     return Outcome(account, started, app.clock(), findings, sync=snapshot.sync)
 
 
@@ -188,91 +240,3 @@ def _failed(
     detail = f"{account.id}: could not be read from {account.platform} ({err})."
     findings = [Finding(spec.id, Status.UNKNOWN, detail, {"error": err.kind}) for spec in checks]
     return Outcome(account, started, app.clock(), findings, err)
-
-
-async def _writer(
-    app: App,
-    results: asyncio.Queue[Outcome | None],
-    result: CycleResult,
-    progress: Callable[[int], None] | None,
-) -> None:
-    done = False
-    while not done:
-        batch: list[Outcome] = []
-        item = await results.get()
-        while item is not None:
-            batch.append(item)
-            if len(batch) >= BATCH or results.empty():
-                break
-            item = results.get_nowait()
-        done = item is None
-        if batch:
-            await asyncio.to_thread(_write_batch, app, batch, result)
-            if progress:
-                progress(len(batch))
-
-
-def _write_batch(app: App, batch: list[Outcome], result: CycleResult) -> None:
-    """Store one batch in one transaction, with a single flush (the hot path of a cycle)."""
-    ids = [o.account.id for o in batch]
-    with transaction(app.sessions) as session:
-        states, lapses = preload(session, ids)
-        rows = {r.id: r for r in session.scalars(select(AccountRow).where(AccountRow.id.in_(ids)))}
-        for outcome in batch:
-            record_findings(
-                session,
-                outcome.account.id,
-                outcome.findings,
-                outcome.finished_at,
-                states=states.setdefault(outcome.account.id, {}),
-                lapses=lapses.setdefault(outcome.account.id, {}),
-                changes=result.changes,
-                flush=False,
-            )
-            _note_fetch(rows.get(outcome.account.id), outcome)
-            if outcome.error:
-                result.failed += 1
-                result.errors_by_kind[outcome.error.kind] += 1
-            else:
-                result.ok += 1
-        session.execute(insert(CheckRun), [_run_row(result.cycle_id, o) for o in batch])
-        marks = {o.account.id: o.sync for o in batch if o.sync is not None}
-        save_marks(session, marks, max(o.finished_at for o in batch))
-        result.changes.settle(session)
-
-
-def _run_row(cycle_id: int, outcome: Outcome) -> dict[str, object]:
-    error = outcome.error
-    return {
-        "cycle_id": cycle_id,
-        "account_id": outcome.account.id,
-        "started_at": outcome.started_at,
-        "finished_at": outcome.finished_at,
-        "outcome": "failed" if error else "ok",
-        "error_kind": error.kind if error else "",
-        "error": str(error) if error else "",
-    }
-
-
-def _note_fetch(row: AccountRow | None, outcome: Outcome) -> None:
-    """Log on state changes only: 'failing since' once, 'recovered' once."""
-    if row is None:
-        return
-    if outcome.error is not None:
-        if row.fetch_status != "failed":
-            row.failing_since = outcome.finished_at
-            logger.warning(
-                "account failing account=%s platform=%s kind=%s error=%s",
-                row.id,
-                row.platform,
-                outcome.error.kind,
-                outcome.error,
-            )
-        row.fetch_status = "failed"
-        row.last_error = str(outcome.error)
-    else:
-        if row.fetch_status == "failed":
-            logger.info("account recovered account=%s platform=%s", row.id, row.platform)
-        row.fetch_status = "ok"
-        row.failing_since = None
-        row.last_error = ""

@@ -23,12 +23,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.context import Clock, utcnow
+from monitor.cycle_record import Fenced
 from monitor.store.db import transaction
+from monitor.store.faults import describe
 from monitor.store.models import Lease
 
 logger = logging.getLogger(__name__)
@@ -49,11 +51,13 @@ def try_acquire(
 ) -> bool:
     """Take or renew the lease until now + ttl; False when another holder's lease is valid."""
     expires = now + ttl
+    # A takeover raises the generation; renewing our own lease keeps it (see LeaseFence).
+    generation = case((Lease.holder == holder, Lease.generation), else_=Lease.generation + 1)
     with transaction(sessions) as session:
         renewed = session.execute(
             update(Lease)
             .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
-            .values(holder=holder, expires_at=expires)
+            .values(holder=holder, expires_at=expires, generation=generation)
             .execution_options(synchronize_session=False)
         )
         if renewed.rowcount == 1:  # type: ignore[attr-defined]
@@ -94,18 +98,29 @@ class LeaseKeeper:
     clock: Clock = utcnow
     _held_until: datetime | None = None
     _standby: bool = False
+    # The database error of the last renewal, "" when it reached the database.
+    last_error: str = ""
+    # The lease's generation when we took it: our writes are valid only while it is unchanged.
+    generation: int | None = None
 
     def renew(self) -> bool:
         """Take or renew the lease; logs only when this process gains or loses it."""
         now = self.clock()
         try:
             ok = try_acquire(self.sessions, self.name, self.holder, now, self.ttl)
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError) as exc:
             # The database is away: keep running jobs only until our lease would expire.
+            self.last_error = describe(exc)
             logger.warning("lease renewal failed", extra={"error": type(exc).__name__})
             return self.held()
+        self.last_error = ""
         was_held = self.held()
         self._held_until = now + self.ttl if ok else None
+        if ok and (not was_held or self.generation is None):
+            row = current(self.sessions, self.name)
+            self.generation = row.generation if row is not None else None
+        elif not ok:
+            self.generation = None
         if ok and not was_held:
             logger.info("lease taken", extra={"lease": self.name, "holder": self.holder})
         elif not ok and (was_held or not self._standby):
@@ -131,3 +146,30 @@ class LeaseKeeper:
             logger.warning("lease release failed", extra={"error": type(exc).__name__})
         self._held_until = None
         logger.info("lease released", extra={"lease": self.name, "holder": self.holder})
+
+
+class LeaseFence:
+    """The cycle's fence: writes carry the lease's generation, and stop once it moved on."""
+
+    def __init__(self, keeper: LeaseKeeper) -> None:
+        self.keeper = keeper
+        self.generation = keeper.generation
+
+    def held(self) -> bool:
+        """Cheap, local: our lease has not expired (workers take no new account otherwise)."""
+        return self.keeper.held()
+
+    def check(self, session: Session) -> None:
+        """Inside a write transaction: raise Fenced unless the lease is still ours, unchanged.
+
+        FOR SHARE on PostgreSQL makes a concurrent takeover wait for this transaction; on
+        SQLite the writer's BEGIN IMMEDIATE already keeps it out.
+        """
+        row = session.execute(
+            select(Lease.holder, Lease.generation)
+            .where(Lease.name == self.keeper.name)
+            .with_for_update(read=True)
+        ).first()
+        if row is None or row.holder != self.keeper.holder or row.generation != self.generation:
+            taker = row.holder if row is not None else "nobody"
+            raise Fenced(f"the lease was taken over by {taker}: this process writes nothing more")

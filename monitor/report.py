@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from checks import get
+from checks.connector_health import PSEUDO_PREFIX as CREDENTIAL_PREFIX
+from monitor.cycle import CycleResult
 from monitor.export import LapseRow
-from monitor.store.models import AccountRow, CheckState
+from monitor.store.faults import EX_TEMPFAIL, is_unavailable
+from monitor.store.models import AccountRow, CheckState, Lapse
 
 
 def format_report(session: Session, rows: Sequence[LapseRow]) -> str:
@@ -47,3 +50,34 @@ def format_report(session: Session, rows: Sequence[LapseRow]) -> str:
         for account_id, check_id, detail in unknown:
             lines.append(f"  {account_id} {check_id}: {detail}")
     return "\n".join(lines) + "\n" if lines else "\nNo open lapses.\n"
+
+
+def summary_line(result: CycleResult, open_lapses: int, credentials: int) -> str:
+    """The last line of `socmon check`: what was read, what is open, whether it was complete."""
+    line = (
+        f"checked {result.accounts} accounts: {result.ok} read, {result.failed} could not be read; "
+        f"{open_lapses} open lapses ({len(result.changes.opened)} new, "
+        f"{len(result.changes.resolved)} resolved)"
+    )
+    if credentials:
+        line += f"; {credentials} credential lapse{'s' if credentials != 1 else ''} open"
+    if not result.complete:
+        line += f"; cycle {result.status}: {result.reason}"
+    return line + "."
+
+
+def check_exit_code(result: CycleResult, open_lapses: int, credentials: int) -> int:
+    """0 all read and clean; 1 lapses, unreadable accounts or an incomplete cycle; 75 no database."""
+    if result.status == "failed" and result.error is not None and is_unavailable(result.error):
+        return EX_TEMPFAIL
+    if open_lapses or credentials or result.failed or not result.complete:
+        return 1
+    return 0
+
+
+def open_credential_lapses(session: Session) -> int:
+    """Open lapses on the platform credentials (connector_health), which no account owns."""
+    query = select(func.count()).where(
+        Lapse.status == "open", Lapse.account_id.startswith(CREDENTIAL_PREFIX, autoescape=True)
+    )
+    return int(session.scalar(query) or 0)

@@ -21,6 +21,7 @@ from monitor.attest import latest_attesters
 from monitor.connect import open_connectors
 from monitor.context import App
 from monitor.cycle import CycleResult, run_cycle
+from monitor.cycle_record import Fence
 from monitor.health import check_health
 from monitor.registry import Account
 
@@ -67,6 +68,7 @@ async def assembled_cycle(
     progress: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
     env: Mapping[str, str] | None = None,
+    fence: Fence | None = None,
 ) -> CycleResult:
     """One cycle with `connectors`: each account's checks, then business and credential health."""
     with app.sessions() as session:
@@ -87,8 +89,9 @@ async def assembled_cycle(
             enrich=enrich,
             progress=progress,
             stop=stop,
+            fence=fence,
         )
-    if stop is None or not stop.is_set():
+    if result.status != "failed" and (stop is None or not stop.is_set()):
         health = await check_health(app, result.cycle_id, env)
         result.changes.opened += health.opened
         result.changes.resolved += health.resolved
@@ -103,9 +106,10 @@ async def run_check_cycle(
     progress: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
     env: Mapping[str, str] | None = None,
+    fence: Fence | None = None,
 ) -> CycleResult:
     """Open the connectors (secrets from `env`, default the process environment) and run a cycle."""
     async with open_connectors(app.settings, app.clock, env) as connectors:
         return await assembled_cycle(
-            app, connectors, accounts=accounts, progress=progress, stop=stop, env=env
+            app, connectors, accounts=accounts, progress=progress, stop=stop, env=env, fence=fence
         )

@@ -133,6 +133,35 @@ class Metrics(_Section):
     port: int = Field(9464, ge=0, le=65535)
 
 
+class Database(_Section):
+    """How long socmon waits for its database before calling it unavailable."""
+
+    # Opening a connection (TCP, TLS and authentication), PostgreSQL only.
+    connect_timeout_seconds: float = Field(5.0, ge=1, le=300)
+    # One statement on PostgreSQL (server side, and the socket's send timeout).
+    statement_timeout_seconds: float = Field(30.0, gt=0, le=3600)
+    # SQLite: how long a writer waits for another connection's lock.
+    lock_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    # Transient errors (locked, busy, connection dropped) are retried this often, waiting
+    # retry_first_seconds, then twice as long each time, at most retry_max_seconds.
+    write_retries: int = Field(4, ge=0, le=20)
+    retry_first_seconds: float = Field(0.5, ge=0, le=60)
+    retry_max_seconds: float = Field(60.0, gt=0, le=3600)
+    # `socmon run` waits up to this long for a database that is away at start, then exits 75
+    # (the unit's TimeoutStartSec=60s must cover it plus a connect timeout per attempt).
+    start_wait_seconds: float = Field(30.0, ge=0, le=86_400)
+
+
+class LeaseSettings(_Section):
+    # A crashed or frozen `socmon run` is replaced after this long; renewed three times as often.
+    seconds: int = Field(90, ge=3, le=3600)
+
+
+class StatusAlerts(_Section):
+    # `socmon status` exits 1 when more than this share of the last cycle's accounts was unreadable.
+    unreadable_alert_percent: float = Field(10.0, ge=0, le=100)
+
+
 class Settings(_Section):
     district: District
     state_dir: Path = Path("/var/lib/socmon")
@@ -146,6 +175,9 @@ class Settings(_Section):
     digest: Digest = Digest()
     web: Web = Web()
     metrics: Metrics = Metrics()
+    database: Database = Database()
+    lease: LeaseSettings = LeaseSettings()
+    status: StatusAlerts = StatusAlerts()
     # Where the file was read from; registry and logo paths are relative to it.
     source: Path = Path("socmon.toml")
 

@@ -8,13 +8,14 @@ here; the HTML template escapes them, the text template prints them as they are.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from checks import ALL_CHECKS
 from monitor.registry import PLATFORMS, Account
 from monitor.settings import Settings
 from notifications.links import PLATFORM_LABELS, Links, account_url
+from notifications.outbox import FailedDigest
 from notifications.recipients import Role, audience_of, recipients_for, spec_for, unknown_recipients
 from notifications.schooldays import DayCounter
 from notifications.state import LapseRow, StoreView
@@ -86,6 +87,10 @@ class DailyDigest:
     unknown_count: int
     escalated_count: int
     lapse_ids: list[int]
+    # "" or why the lapses may be out of date (no complete check cycle today).
+    check_note: str = ""
+    # IT's digest only: digests that used up their attempts.
+    failed_digests: list[FailedDigest] = field(default_factory=list)
 
 
 def fmt_day(day: date) -> str:
@@ -212,7 +217,7 @@ def build_daily(
             block.unknown_days = (now - unknown.since).days
             block.unknown_reason = unknown.reason
     unit = "school days" if settings.digest.school_days_only else "days"
-    return [
+    digests = [
         digest
         for email in sorted(blocks.by_recipient)
         if (
@@ -230,6 +235,45 @@ def build_daily(
         )
         is not None
     ]
+    return _with_operations(digests, store, settings, now, period, unit, counter)
+
+
+def _with_operations(
+    digests: list[DailyDigest],
+    store: StoreView,
+    settings: Settings,
+    now: datetime,
+    period: str,
+    unit: str,
+    counter: DayCounter,
+) -> list[DailyDigest]:
+    """Every digest says when no complete check backs it; IT's lists the digests that failed."""
+    out = [replace(d, check_note=store.check_note) for d in digests]
+    it = settings.district.it_contact.lower()
+    if not it or not store.failed_digests:
+        return out
+    mine = next((d for d in out if d.recipient == it), None)
+    if mine is None:
+        mine = DailyDigest(
+            recipient=it,
+            period=period,
+            district=settings.district.name,
+            date_label=fmt_date(now, counter),
+            age_unit=unit,
+            escalate_after_days=settings.digest.escalate_after_days,
+            schools=[],
+            new_count=0,
+            open_count=0,
+            resolved_count=0,
+            unknown_count=0,
+            escalated_count=0,
+            lapse_ids=[],
+            check_note=store.check_note,
+        )
+        out.append(mine)
+        out.sort(key=lambda d: d.recipient)
+    out[out.index(mine)] = replace(mine, failed_digests=list(store.failed_digests))
+    return out
 
 
 def _assemble(

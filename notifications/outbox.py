@@ -168,3 +168,44 @@ def to_email(row: OutboxMessage, sender: str) -> EmailMessage:
     msg.set_content(row.body_text)
     msg.add_alternative(row.body_html, subtype="html")
     return msg
+
+
+@dataclass(frozen=True, slots=True)
+class FailedDigest:
+    """A digest that will not be sent unless someone re-queues it (`socmon digest --retry-failed`)."""
+
+    id: int
+    kind: str
+    recipient: str
+    period: str
+    attempts: int
+    last_error: str
+
+
+def failed_digests(session: Session, limit: int = 100) -> list[FailedDigest]:
+    """Digests that used up their attempts or were refused for good, oldest first."""
+    query = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.kind,
+            OutboxMessage.recipient,
+            OutboxMessage.period,
+            OutboxMessage.attempts,
+            OutboxMessage.last_error,
+        )
+        .where(OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return [FailedDigest(*row) for row in session.execute(query)]
+
+
+def requeue_failed(session: Session, now: datetime) -> int:
+    """Give every failed digest a fresh set of attempts, due now; returns how many."""
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from jinja2 import Environment
@@ -65,6 +65,12 @@ def due_periods(settings: Settings, now: datetime, *, force: bool = False) -> li
     return due
 
 
+def _day_start(settings: Settings, now: datetime) -> datetime:
+    """Midnight of `now`'s day in the district's zone (the digest's day), as an aware time."""
+    local = now.astimezone(settings.tz)
+    return datetime.combine(local.date(), time(0), settings.tz)
+
+
 def day_counter(settings: Settings) -> DayCounter:
     return DayCounter(settings.tz, settings.district.holidays, settings.digest.school_days_only)
 
@@ -81,6 +87,7 @@ def draft_digests(
             kind=kind,
             period=period,
             unknown_after=timedelta(days=settings.digest.unknown_alert_days),
+            day_start=_day_start(settings, now) if kind == "daily" else None,
         )
     return _drafts(app, store, now, env, kind, period, skip)
 

@@ -6,13 +6,14 @@ outbox's own history, and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from monitor.store.models import OPEN_STATES, AccountRow, Lapse, OutboxMessage
+from monitor.store.models import OPEN_STATES, AccountRow, Cycle, Lapse, OutboxMessage
+from notifications.outbox import FailedDigest, failed_digests
 
 # How far back "resolved since your last digest" looks, whatever the last digest was.
 RESOLVED_LOOKBACK = timedelta(days=31)
@@ -48,6 +49,10 @@ class StoreView:
     resolved: list[LapseRow]  # resolved within the lookback
     unknown: dict[str, UnknownAccount]
     last_sent: dict[str, datetime]  # recipient -> when their previous digest was built
+    # Digests that will not be sent without a person (for IT's digest).
+    failed_digests: list[FailedDigest] = field(default_factory=list)
+    # Set when no check cycle of the digest's day was complete: what the digest is built from.
+    check_note: str = ""
 
     @property
     def last_sent_any(self) -> datetime | None:
@@ -67,7 +72,13 @@ _COLUMNS = (
 
 
 def load_store_view(
-    session: Session, now: datetime, *, kind: str, period: str, unknown_after: timedelta
+    session: Session,
+    now: datetime,
+    *,
+    kind: str,
+    period: str,
+    unknown_after: timedelta,
+    day_start: datetime | None = None,
 ) -> StoreView:
     """Read lapses, unknown accounts and each recipient's previous `kind` digest."""
     active = [
@@ -87,7 +98,28 @@ def load_store_view(
         resolved=resolved,
         unknown=_unknown_accounts(session, now - unknown_after),
         last_sent=_last_built(session, kind, period),
+        failed_digests=failed_digests(session),
+        check_note=check_note(session, now, day_start) if day_start else "",
     )
+
+
+def check_note(session: Session, now: datetime, day_start: datetime) -> str:
+    """ "" when a cycle finished complete since `day_start`; else what the digest is built from.
+
+    A store that never ran a cycle (a fresh install, a preview) has nothing to qualify.
+    """
+    cycles = select(Cycle).where(Cycle.started_at >= day_start, Cycle.started_at <= now)
+    today = list(session.scalars(cycles.order_by(Cycle.id)))
+    if any(c.status == "complete" for c in today):
+        return ""
+    if not today and session.scalar(select(func.count()).select_from(Cycle)) == 0:
+        return ""
+    last = today[-1] if today else None
+    if last is None:
+        return "no check cycle has run today; the lapses are those of the last check"
+    if last.status == "running":
+        return "today's check cycle had not finished when this digest was built"
+    return f"today's check cycle was {last.status} ({last.reason})"
 
 
 def _unknown_accounts(session: Session, cutoff: datetime) -> dict[str, UnknownAccount]:

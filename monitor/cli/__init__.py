@@ -1,7 +1,7 @@
 """`socmon`: one command line tool; each group of subcommands lives in its own module.
 
 A user's mistake (UserError) prints one line per problem on stderr and exits 2,
-never a traceback.
+never a traceback; a database that is away prints one line naming it and exits 75.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import os
 import sys
 
 import typer
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from monitor import logfmt
 from monitor.errors import UserError
+from monitor.store.faults import EX_TEMPFAIL, DatabaseUnavailable, unavailable
 
 app = typer.Typer(
     name="socmon",
@@ -53,3 +55,10 @@ def main(argv: list[str] | None = None) -> None:
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         raise SystemExit(2) from None
+    except DatabaseUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(EX_TEMPFAIL) from None
+    except (OperationalError, InterfaceError) as exc:
+        # Met mid-command (the engine tagged it with the database's redacted URL).
+        typer.echo(f"error: {unavailable(exc, 'database')}", err=True)
+        raise SystemExit(EX_TEMPFAIL) from None

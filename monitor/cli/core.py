@@ -15,14 +15,14 @@ import typer
 
 from checks import ALL_CHECKS
 from monitor import csv_import
-from monitor.check_json import check_report
+from monitor.check_json import CycleSummary, check_report
 from monitor.context import App, open_app, open_settings
 from monitor.cycle import CycleResult
 from monitor.errors import UserError
 from monitor.export import LAPSE_COLUMNS, LapseRow, lapse_query, lapse_rows, to_csv
 from monitor.lapses import LapseNotFound, mute_lapse
 from monitor.registry import Account, load_registry, valid_email
-from monitor.report import format_report
+from monitor.report import check_exit_code, format_report, open_credential_lapses, summary_line
 from monitor.store.db import make_engine, transaction
 from monitor.store.migrate import current_revision, head_revision, upgrade
 
@@ -63,7 +63,12 @@ def check(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
 ) -> None:
-    """Run one check cycle now. Exit 1 when open lapses remain, 0 when none."""
+    """Run one check cycle now.
+
+    Exit 0 when every account was read and nothing is open; 1 when lapses or credential
+    lapses are open, an account could not be read or the cycle is incomplete; 75 when the
+    database is unavailable.
+    """
     if fmt is Format.csv:
         raise UserError.one("--format", "", "check reports as text or json")
     app = open_app(config)
@@ -94,20 +99,28 @@ def _report(
     app: App, result: CycleResult, rows: list[LapseRow], fmt: Format, ids: list[str]
 ) -> int:
     still_open = [r for r in rows if r.status == "open"]
+    with app.sessions() as session:
+        credentials = open_credential_lapses(session)
     if fmt is Format.json:
         # Every verdict, shaped like monitor/schemas/check-report.schema.json.
+        summary = CycleSummary(
+            result.cycle_id,
+            result.status,
+            result.reason,
+            result.accounts,
+            result.ok,
+            result.failed,
+            dict(result.errors_by_kind),
+            credentials,
+        )
         with app.sessions() as session:
-            payload = check_report(session, result.cycle_id, ids, dict(result.errors_by_kind), rows)
+            payload = check_report(session, summary, ids, rows)
         typer.echo(json.dumps(payload, indent=2))
     else:
         with app.sessions() as session:
             typer.echo(format_report(session, rows), nl=False)
-        typer.echo(
-            f"checked {result.accounts} accounts: {result.ok} read, {result.failed} could not be read; "
-            f"{len(still_open)} open lapses ({len(result.changes.opened)} new, "
-            f"{len(result.changes.resolved)} resolved)."
-        )
-    return 1 if still_open else 0
+        typer.echo(summary_line(result, len(still_open), credentials))
+    return check_exit_code(result, len(still_open), credentials)
 
 
 def list_checks(
@@ -255,7 +268,7 @@ def lapses_mute(
 def db_upgrade(config: ConfigOpt = None) -> None:
     """Create or upgrade the database schema to this version of socmon."""
     settings = open_settings(config)
-    engine = make_engine(settings.db_url, source=str(settings.source))
+    engine = make_engine(settings.db_url, source=str(settings.source), timeouts=settings.database)
     before = current_revision(engine)
     upgrade(engine)
     typer.echo(f"database at revision {head_revision()} (was {before or 'empty'}).")

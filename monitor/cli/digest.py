@@ -12,6 +12,7 @@ from monitor.context import open_app
 from monitor.errors import UserError
 from monitor.registry import valid_email
 from monitor.store.db import transaction
+from notifications.outbox import requeue_failed
 from notifications.render import make_environment
 from notifications.service import preview, send_due_digests
 
@@ -44,10 +45,21 @@ def digest(
             "--send-now", help="Build today's digests now, before the digest hour, and send them."
         ),
     ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Re-queue the digests that used up their attempts (see 'socmon status'), then send.",
+        ),
+    ] = False,
 ) -> None:
     """Build the digests that are due and send what is pending. Exit 1 if any failed for good."""
     app = open_app(config)
     env = make_environment()
+    if retry_failed:
+        with transaction(app.sessions) as session:
+            requeued = requeue_failed(session, app.clock())
+        typer.echo(f"re-queued {requeued} failed digest(s)")
     if preview_dir is not None:
         try:
             written = preview(app, preview_dir, env=env)

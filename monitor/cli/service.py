@@ -6,29 +6,29 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
-from monitor import logfmt
+from monitor import logfmt, sdnotify
 from monitor.connect import open_connectors
-from monitor.context import App, open_app
+from monitor.context import App, open_app, open_settings, utcnow
 from monitor.daemon import Daemon
-from monitor.daemon.jobs import check_trigger, digest_trigger, last_finished_cycle, next_fire
+from monitor.daemon.dbwatch import DatabaseWatch, read_outage
 from monitor.errors import UserError
-from monitor.health import CredentialStatus, credential_status
-from monitor.lease import LeaseKeeper, current
+from monitor.lease import LeaseKeeper
 from monitor.metrics import Metrics, serve
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Settings
-from monitor.store.models import AccountRow
+from monitor.status import build_status, format_status
+from monitor.store.faults import EX_TEMPFAIL, DatabaseUnavailable, delays
 
 ConfigOpt = Annotated[
     Path | None,
@@ -55,7 +55,7 @@ def run(config: ConfigOpt = None) -> None:
     # A line per job run (the lease job runs every 30 s) is noise; our jobs log what they did.
     for chatty in ("apscheduler", "alembic"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    app = open_app(config)
+    app = _open_waiting(config)
     # Missing platform secrets are config mistakes: exit 2 now, not at the first cycle.
     asyncio.run(_probe_connectors(app))
     logfmt.protect(secret_values(app.settings))
@@ -70,7 +70,8 @@ def run(config: ConfigOpt = None) -> None:
             where = "metrics.port"
             what = f"cannot listen on {cfg.host}:{cfg.port}: {exc.strerror}"
             raise UserError.one(str(app.settings.source), where, what) from None
-    daemon = Daemon(app, LeaseKeeper(app.sessions, clock=app.clock), metrics=metrics)
+    ttl = timedelta(seconds=app.settings.lease.seconds)
+    daemon = Daemon(app, LeaseKeeper(app.sessions, ttl=ttl, clock=app.clock), metrics=metrics)
     try:
         code = daemon.run()
     finally:
@@ -82,6 +83,32 @@ def run(config: ConfigOpt = None) -> None:
         logging.shutdown()
         os._exit(code)
     raise typer.Exit(code)
+
+
+def _open_waiting(config: Path | None, sleep: Callable[[float], None] = time.sleep) -> App:
+    """Open the app; a database that is away is waited for (backoff), then exit 75."""
+    settings = open_settings(config)
+    cfg = settings.database
+    waits = delays(max(cfg.retry_first_seconds, 1.0), cfg.retry_max_seconds, 64)
+    waited = 0.0  # the waits count toward the budget (each attempt adds its connect timeout)
+    watch: DatabaseWatch | None = None
+    for wait in waits:
+        try:
+            app = open_app(config)
+        except DatabaseUnavailable as exc:
+            if watch is None:
+                watch = DatabaseWatch(settings.state_dir, exc.database, utcnow)
+            watch.failed(exc.what)
+            if waited + wait > cfg.start_wait_seconds:
+                raise
+            sdnotify.notify(f"STATUS=waiting for the database: {exc.what}")
+            sleep(wait)
+            waited += wait
+            continue
+        if watch is not None:
+            watch.ok()
+        return app
+    raise AssertionError("unreachable: the last wait is past any deadline")
 
 
 async def _probe_connectors(app: App) -> None:
@@ -113,110 +140,33 @@ def _secret_names(model: BaseModel) -> Iterator[str]:
                     yield from _secret_names(item)
 
 
-@dataclass
-class Status:
-    """What `socmon status` reports; `stale` decides the exit code."""
-
-    now: datetime
-    stale: bool
-    problem: str = ""
-    last_cycle_started: datetime | None = None
-    last_cycle_finished: datetime | None = None
-    accounts_total: int = 0
-    accounts_checked: int = 0
-    accounts_failed: int = 0
-    errors_by_kind: dict[str, int] = field(default_factory=dict)
-    failing_by_connector: dict[str, int] = field(default_factory=dict)
-    next_check: datetime | None = None
-    next_digest: datetime | None = None
-    lease_holder: str = ""
-    lease_expires: datetime | None = None
-    credentials: list[CredentialStatus] = field(default_factory=list)
-
-
-def build_status(app: App, now: datetime) -> Status:
-    """Read the last cycle, failing accounts, the lease and the next run times."""
-    settings, tz = app.settings, app.settings.tz
-    trigger = check_trigger(settings.schedule, tz)
-    report = Status(now=now, stale=True, problem="no check cycle has finished yet")
-    last = last_finished_cycle(app)
-    if last is not None and last.finished_at is not None:
-        # Stale once two scheduled checks have come and gone without a finished cycle.
-        first = next_fire(trigger, last.finished_at)
-        second = next_fire(trigger, first) if first else None
-        report.stale = second is not None and now >= second
-        report.problem = "the last cycle is older than two check intervals" if report.stale else ""
-        report.last_cycle_started, report.last_cycle_finished = last.started_at, last.finished_at
-        report.accounts_total = last.accounts_total
-        report.accounts_checked = last.accounts_ok + last.accounts_failed
-        report.accounts_failed = last.accounts_failed
-        report.errors_by_kind = {str(k): int(v) for k, v in last.errors_by_kind.items()}
-    with app.sessions() as session:
-        rows = session.execute(
-            select(AccountRow.platform, func.count())
-            .where(AccountRow.active.is_(True), AccountRow.fetch_status == "failed")
-            .group_by(AccountRow.platform)
-        ).all()
-        report.credentials = credential_status(session)
-    report.failing_by_connector = {platform: count for platform, count in rows}
-    report.next_check = _local(next_fire(trigger, now), tz)
-    report.next_digest = _local(next_fire(digest_trigger(settings), now), tz)
-    lease = current(app.sessions)
-    if lease is not None and lease.expires_at > now:
-        report.lease_holder, report.lease_expires = lease.holder, lease.expires_at
-    return report
-
-
-def _local(moment: datetime | None, tz: Any) -> datetime | None:
-    return moment.astimezone(tz) if moment else None
-
-
 def status(
     config: ConfigOpt = None,
     fmt: Annotated[StatusFormat, typer.Option("--format", help="text or json.")] = (
         StatusFormat.text
     ),
 ) -> None:
-    """Show the daemon's health. Exit 1 when the last cycle is older than two check intervals."""
-    app = open_app(config, writer=False)
+    """Show the daemon's health.
+
+    Exit 1 when the last cycle is older than two check intervals, was incomplete, or could
+    not read more than status.unreadable_alert_percent of the accounts; 75 without database.
+    """
+    try:
+        app = open_app(config, writer=False)
+    except DatabaseUnavailable as exc:
+        outage = read_outage(open_settings(config).state_dir)
+        since = f" since {outage.since.isoformat(timespec='seconds')}" if outage else ""
+        typer.echo(f"status:       database {exc.database} unavailable{since}: {exc.what}")
+        raise typer.Exit(EX_TEMPFAIL) from None
     report = build_status(app, app.clock())
     if fmt is StatusFormat.json:
         typer.echo(json.dumps(asdict(report), default=_iso, indent=2))
     else:
         typer.echo(format_status(report, app.settings))
-    raise typer.Exit(1 if report.stale else 0)
+    raise typer.Exit(report.exit_code)
 
 
 def _iso(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def format_status(report: Status, settings: Settings) -> str:
-    """The text form of `socmon status`, times in district time."""
-    tz = settings.tz
-
-    def when(moment: datetime | None) -> str:
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if moment else "never"
-
-    failing = ", ".join(f"{k} {v}" for k, v in sorted(report.failing_by_connector.items()))
-    kinds = ", ".join(f"{k} {v}" for k, v in sorted(report.errors_by_kind.items()))
-    lines = [
-        f"last cycle:   {when(report.last_cycle_finished)}"
-        + (
-            f" ({report.accounts_checked} of {report.accounts_total} accounts checked,"
-            f" {report.accounts_failed} failed)"
-            if report.last_cycle_finished
-            else ""
-        ),
-        f"failing:      {failing or 'none'}" + (f" (last cycle: {kinds})" if kinds else ""),
-        f"next check:   {when(report.next_check)}",
-        f"next digest:  {when(report.next_digest)}",
-        f"lease:        {report.lease_holder or 'nobody'}"
-        + (f" until {when(report.lease_expires)}" if report.lease_expires else ""),
-        f"status:       {'STALE: ' + report.problem if report.stale else 'ok'}",
-    ]
-    for cred in report.credentials:
-        lines.append(f"credential:   {cred.platform} {cred.status}: {cred.detail}")
-    return "\n".join(lines)

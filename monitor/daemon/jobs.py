@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,6 @@ from sqlalchemy import delete, select
 from monitor import runner
 from monitor.context import App
 from monitor.cycle import CycleResult
-from monitor.lease import RENEW_SECONDS
 from monitor.settings import Schedule, Settings
 from monitor.store.db import transaction
 from monitor.store.models import CheckRun, Lease
@@ -43,7 +42,9 @@ RETENTION = timedelta(days=30)
 # After SIGTERM, in-flight fetches get this long before they are cancelled; what finished
 # is flushed either way, and the whole stop stays inside systemd's 10 s budget.
 STOP_GRACE_SECONDS = 5.0
-HOUSEKEEPING_AT = (3, 17)  # 03:17 district time, away from the top-of-hour jobs
+HOUSEKEEPING_AT = (3, 17)
+# A repeated hour lasts 60 minutes: this many one-minute probes always get past it.
+STEADY_PROBES = 24 * 60  # 03:17 district time, away from the top-of-hour jobs
 
 Cycle = Callable[[App, asyncio.Event], Coroutine[Any, Any, CycleResult]]
 
@@ -152,13 +153,40 @@ def housekeeping(app: App, now: datetime | None = None) -> Tidied:
     return tidied
 
 
+class SteadyCronTrigger(CronTrigger):  # type: ignore[misc]
+    """A CronTrigger whose next fire time always moves forward in real time.
+
+    Arithmetic on aware times in a zone with DST is wall-clock arithmetic: on the night
+    clocks go back, APScheduler 3 adds a microsecond to 01:00 PST and lands on 01:00 PDT,
+    so it answers 01:00 PST again and again and the scheduler's catch-up loop never ends.
+    Times go in and come out in UTC; should an answer still not move forward, asking again
+    a minute later each time steps over the repeated hour.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        prev = previous_fire_time.astimezone(UTC) if previous_fire_time is not None else None
+        now = now.astimezone(UTC)
+        probe = now
+        for _ in range(STEADY_PROBES):
+            nxt: datetime | None = super().get_next_fire_time(prev, probe)
+            if nxt is None:
+                return None
+            nxt = nxt.astimezone(UTC)
+            if nxt >= now and (prev is None or nxt > prev):
+                return nxt
+            probe = max(probe, prev or probe) + timedelta(minutes=1)
+        return None
+
+
 def check_trigger(schedule: Schedule, tz: ZoneInfo) -> BaseTrigger:
     """Every check_every_minutes between first_hour and last_hour (inclusive), district time."""
     every, hours = schedule.check_every_minutes, f"{schedule.first_hour}-{schedule.last_hour}"
     if every < 60 and 60 % every == 0:
-        return CronTrigger(minute=f"*/{every}", hour=hours, timezone=tz)
+        return SteadyCronTrigger(minute=f"*/{every}", hour=hours, timezone=tz)
     if every % 60 == 0:
-        return CronTrigger(minute=0, hour=f"{hours}/{every // 60}", timezone=tz)
+        return SteadyCronTrigger(minute=0, hour=f"{hours}/{every // 60}", timezone=tz)
     # Cron cannot say "every 45 minutes": an interval, kept within the hours by the job.
     return IntervalTrigger(minutes=every, timezone=tz)
 
@@ -166,31 +194,32 @@ def check_trigger(schedule: Schedule, tz: ZoneInfo) -> BaseTrigger:
 def digest_trigger(settings: Settings, weekly: bool = False) -> CronTrigger:
     at = settings.digest.hour
     day = settings.digest.weekly_weekday if weekly else "*"
-    return CronTrigger(day_of_week=day, hour=at.hour, minute=at.minute, timezone=settings.tz)
+    return SteadyCronTrigger(day_of_week=day, hour=at.hour, minute=at.minute, timezone=settings.tz)
 
 
 def next_fire(trigger: BaseTrigger, after: datetime) -> datetime | None:
     """The first time strictly after `after` at which `trigger` fires."""
     if isinstance(trigger, IntervalTrigger):
         return after + trigger.interval  # type: ignore[no-any-return]
-    return trigger.get_next_fire_time(None, after + timedelta(seconds=1))  # type: ignore[no-any-return]
+    # In UTC: a second after 01:00 PST, computed in the zone, would be 01:00:01 PDT.
+    return trigger.get_next_fire_time(None, after.astimezone(UTC) + timedelta(seconds=1))  # type: ignore[no-any-return]
 
 
-def last_finished_cycle(app: App) -> CycleRow | None:
+def last_finished_cycle(app: App, *, complete: bool = False) -> CycleRow | None:
+    """The newest cycle that ended (`complete`: the newest that ended complete)."""
+    query = select(CycleRow).where(CycleRow.finished_at.is_not(None))
+    if complete:
+        query = query.where(CycleRow.status == "complete")
     with app.sessions() as session:
-        return session.scalars(
-            select(CycleRow)
-            .where(CycleRow.finished_at.is_not(None))
-            .order_by(CycleRow.id.desc())
-            .limit(1)
-        ).first()
+        return session.scalars(query.order_by(CycleRow.id.desc()).limit(1)).first()
 
 
 def overdue(app: App, now: datetime, intervals: int = 1) -> bool:
-    """True when `intervals` scheduled checks have come and gone since the last finished cycle."""
-    last = last_finished_cycle(app)
+    """True when `intervals` scheduled checks have come and gone since the last complete cycle."""
+    last = last_finished_cycle(app, complete=True)
     if last is None or last.finished_at is None:
         return True
+    # The next scheduled check after the last complete cycle (status adds an elapsed-time floor).
     trigger, due = check_trigger(app.settings.schedule, app.settings.tz), last.finished_at
     for _ in range(intervals):
         nxt = next_fire(trigger, due)
@@ -198,6 +227,25 @@ def overdue(app: App, now: datetime, intervals: int = 1) -> bool:
             return False
         due = nxt
     return now >= due
+
+
+def due_after(schedule: Schedule, tz: ZoneInfo, start: datetime, intervals: int) -> datetime | None:
+    """When `intervals` scheduled checks after `start` have come and gone, in elapsed time.
+
+    Each step is the next scheduled check but never less than one interval of real time:
+    on the night clocks go back, a wall-clock trigger repeats or reorders the 01:00 hour,
+    and "two intervals" must not shrink to one hour (or less). Outside the check hours the
+    next scheduled check is later anyway, and wins.
+    """
+    trigger, every = check_trigger(schedule, tz), timedelta(minutes=schedule.check_every_minutes)
+    # In UTC: two aware times sharing a zone compare by wall clock, ignoring the DST fold.
+    due = start.astimezone(UTC)
+    for _ in range(intervals):
+        nxt = next_fire(trigger, due)
+        if nxt is None:
+            return None
+        due = max(nxt.astimezone(UTC), due + every)
+    return due
 
 
 def in_check_hours(schedule: Schedule, local: datetime) -> bool:
@@ -221,9 +269,12 @@ def build_scheduler(
         CHECK: check_trigger(settings.schedule, tz),
         DIGESTS: digest_trigger(settings),
         WEEKLY: digest_trigger(settings, weekly=True),
-        HOUSEKEEPING: CronTrigger(hour=HOUSEKEEPING_AT[0], minute=HOUSEKEEPING_AT[1], timezone=tz),
+        HOUSEKEEPING: SteadyCronTrigger(
+            hour=HOUSEKEEPING_AT[0], minute=HOUSEKEEPING_AT[1], timezone=tz
+        ),
         OUTBOX: IntervalTrigger(minutes=OUTBOX_MINUTES, timezone=tz),
-        LEASE: IntervalTrigger(seconds=RENEW_SECONDS, timezone=tz),
+        # Renewed three times per lease, so one missed renewal never loses it.
+        LEASE: IntervalTrigger(seconds=max(1, settings.lease.seconds // 3), timezone=tz),
     }
     if watchdog:
         triggers[WATCHDOG] = IntervalTrigger(seconds=watchdog, timezone=tz)

@@ -6,21 +6,25 @@ same database is a standby that takes over when the first stops or dies.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers import SchedulerNotRunningError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from monitor import sdnotify
+from monitor import runner, sdnotify
 from monitor.context import App
 from monitor.cycle import CycleResult
+from monitor.daemon.dbwatch import DatabaseWatch
+from monitor.daemon.heartbeat import Heartbeat
 from monitor.daemon.jobs import (
     CHECK,
     DIGESTS,
@@ -38,9 +42,11 @@ from monitor.daemon.jobs import (
     overdue,
     run_check_cycle,
 )
+from monitor.daemon.recovery import recover
 from monitor.errors import UserError
-from monitor.lease import LeaseKeeper
+from monitor.lease import LeaseFence, LeaseKeeper
 from monitor.metrics import Metrics
+from monitor.store.faults import describe, is_unavailable, redacted
 
 if TYPE_CHECKING:
     from notifications.service import DigestRun
@@ -64,13 +70,18 @@ class Daemon:
         send_digests: Callable[[App], DigestRun] | None = None,
         deliver: Callable[[App], DigestRun] | None = None,
         cycle: Cycle = default_cycle,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.app, self.keeper, self.metrics = app, keeper, metrics
         self.environ = os.environ if environ is None else environ
         self.stopper = Stopper()
         self._send_digests = send_digests or _send_due_digests
         self._deliver = deliver or _deliver_pending
-        self._cycle = cycle
+        self.heartbeat = heartbeat or Heartbeat()
+        self._digests_waiting = False  # the digest job found a cycle running
+        self.dbwatch = DatabaseWatch(app.settings.state_dir, redacted(app.engine), app.clock)
+        # The real cycle reports its progress to the heartbeat (the watchdog means progress).
+        self._cycle = self._real_cycle if cycle is default_cycle else cycle
         self.clean = True  # False when run() returned with a job still running
         self._running: set[str] = set()
         self._idle = threading.Condition()
@@ -81,7 +92,7 @@ class Daemon:
             OUTBOX: self._guarded(OUTBOX, self.outbox),
             HOUSEKEEPING: self._guarded(HOUSEKEEPING, lambda: housekeeping(app)),
             LEASE: self.renew_lease,
-            WATCHDOG: lambda: sdnotify.notify("WATCHDOG=1", self.environ),
+            WATCHDOG: self.watchdog,
         }
         self.scheduler = build_scheduler(
             app.settings,
@@ -116,7 +127,12 @@ class Daemon:
         now_local = self.app.clock().astimezone(self.app.settings.tz)
         if not in_check_hours(self.app.settings.schedule, now_local):
             return None
-        result = run_check_cycle(self.app, self.stopper, cycle=self._cycle)
+        self.heartbeat.begin()
+        try:
+            result = run_check_cycle(self.app, self.stopper, cycle=self._cycle)
+        finally:
+            self.heartbeat.end()
+        self._note_database(result)
         # Metrics first: a scrape right after the "cycle finished" line already shows it.
         if result is not None and self.metrics is not None:
             self.metrics.cycle_finished(result.seconds, result.errors_by_kind)
@@ -127,6 +143,7 @@ class Daemon:
                 extra={
                     "cycle": result.cycle_id,
                     "accounts": result.accounts,
+                    "status": result.status,
                     "ok": result.ok,
                     "failed": result.failed,
                     "opened": len(result.changes.opened),
@@ -134,10 +151,42 @@ class Daemon:
                     "seconds": round(result.seconds, 1),
                 },
             )
+        if self._digests_waiting and not self.stopper.is_set():
+            self._digests_waiting = False
+            self._counted(self._send_digests(self.app))  # they waited for this cycle
         return result
 
+    def _real_cycle(self, app: App, stop: asyncio.Event) -> Coroutine[Any, Any, CycleResult]:
+        fence = LeaseFence(self.keeper)  # this cycle's writes stop if the lease moves on
+        return runner.run_check_cycle(app, stop=stop, progress=self.heartbeat.beat, fence=fence)
+
+    def _note_database(self, result: CycleResult | None) -> None:
+        if result is None:
+            return
+        if result.status == "failed" and result.error is not None:
+            if is_unavailable(result.error):
+                self.dbwatch.failed(describe(result.error))
+            return
+        self.dbwatch.ok()
+
+    def watchdog(self) -> bool:
+        """The watchdog job: ping systemd only while idle or while the cycle makes progress."""
+        if not self.heartbeat.healthy():
+            return False
+        return sdnotify.notify("WATCHDOG=1", self.environ)
+
     def digests(self) -> DigestRun:
-        """The digest job: build and send whatever is due (the outbox makes it exactly-once)."""
+        """The digest job: build and send whatever is due (the outbox makes it exactly-once).
+
+        While a check cycle runs, building waits for it (the check job builds them when it
+        ends), so a digest never shows half a cycle; what is already built is still sent.
+        """
+        with self._idle:
+            checking = CHECK in self._running
+        self._digests_waiting = checking
+        if checking:
+            logger.info("digests wait for the running check cycle")
+            return self._counted(self._deliver(self.app))
         return self._counted(self._send_digests(self.app))
 
     def outbox(self) -> DigestRun:
@@ -153,12 +202,21 @@ class Daemon:
         """The lease job: renew; on taking over, check at once if a scheduled check was missed."""
         was_held = self.keeper.held()
         held = self.keeper.renew()
+        if self.keeper.last_error:
+            self.dbwatch.failed(self.keeper.last_error)
+        else:
+            self.dbwatch.ok()
         if held and not was_held:
-            # Just started or took over: catch up on a missed check and a missed morning.
+            # Just started or took over: put right what a dead holder left half-done, then
+            # catch up on a missed check and a missed morning.
             now = self.app.clock()
+            recover(self.app, now)
             if self._check_due_now():
+                # The catch-up cycle first; the check job builds the digests when it ends.
+                self._digests_waiting = True
                 self.scheduler.modify_job(CHECK, next_run_time=now)
-            self.scheduler.modify_job(DIGESTS, next_run_time=now)
+            else:
+                self.scheduler.modify_job(DIGESTS, next_run_time=now)
         if self.metrics is not None:
             self.metrics.lease_held.set(1 if held else 0)
         return held
@@ -174,6 +232,12 @@ class Daemon:
                 self._running.add(job_id)
             try:
                 return work()
+            except (OperationalError, InterfaceError) as exc:
+                if not is_unavailable(exc):
+                    raise
+                # The database is away: one line (on the change), the job runs again later.
+                self.dbwatch.failed(describe(exc))
+                return None
             finally:
                 with self._idle:
                     self._running.discard(job_id)

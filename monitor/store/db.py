@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -13,12 +13,28 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import UserError
+from monitor.store.faults import name_errors
+
+if TYPE_CHECKING:
+    from monitor.settings import Database
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-def make_engine(url: str, *, source: str = "database_url", writer: bool = True) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    source: str = "database_url",
+    writer: bool = True,
+    timeouts: Database | None = None,
+) -> Engine:
     """Build the one engine of a process; a bad URL is a user error naming the key."""
+    engine = _make_engine(url, source, writer, timeouts)
+    name_errors(engine)
+    return engine
+
+
+def _make_engine(url: str, source: str, writer: bool, timeouts: Database | None) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -26,15 +42,46 @@ def make_engine(url: str, *, source: str = "database_url", writer: bool = True) 
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, source, writer)
+        return _sqlite_engine(parsed, source, writer, _sqlite_lock_ms(timeouts))
     if parsed.get_backend_name() != "postgresql":
         raise UserError.one(
             source, "database_url", "only sqlite:/// and postgresql:// are supported"
         )
-    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args=_pg_timeouts(timeouts),
+    )
 
 
-def _sqlite_engine(url: Any, source: str, writer: bool) -> Engine:
+def _pg_timeouts(timeouts: Database | None) -> dict[str, Any]:
+    """libpq options so a server that is away, or accepts and never answers, fails in time."""
+    if timeouts is None:
+        return {}
+    statement_ms = int(timeouts.statement_timeout_seconds * 1000)
+    return {
+        # Covers TCP connect, TLS and authentication (a socket that accepts and stays silent).
+        "connect_timeout": max(2, round(timeouts.connect_timeout_seconds)),
+        "options": f"-c statement_timeout={statement_ms}",
+        # A connection whose peer vanished mid-statement: the kernel gives up sending after this.
+        "tcp_user_timeout": statement_ms,
+        "keepalives": 1,
+        "keepalives_idle": max(1, round(timeouts.connect_timeout_seconds)),
+        "keepalives_interval": 1,
+        "keepalives_count": 3,
+    }
+
+
+def _sqlite_lock_ms(timeouts: Database | None) -> int:
+    """How long a SQLite writer waits for another connection's lock before erroring."""
+    if timeouts is None:
+        return BUSY_TIMEOUT_MS
+    return int(timeouts.lock_timeout_seconds * 1000)
+
+
+def _sqlite_engine(url: Any, source: str, writer: bool, busy_ms: int) -> Engine:
     if url.database and url.database != ":memory:":
         path = Path(url.database)
         try:
@@ -43,7 +90,7 @@ def _sqlite_engine(url: Any, source: str, writer: bool) -> Engine:
             raise UserError.one(
                 source, "database_url", f"cannot create {path.parent}: {exc}"
             ) from None
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, connect_args={"timeout": busy_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -51,7 +98,7 @@ def _sqlite_engine(url: Any, source: str, writer: bool) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()

@@ -88,6 +88,9 @@ class Cycle(Base):
     accounts_ok: Mapped[int] = mapped_column(Integer, default=0)
     accounts_failed: Mapped[int] = mapped_column(Integer, default=0)
     errors_by_kind: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # running | complete (every account has a stored result) | incomplete | failed
+    status: Mapped[str] = mapped_column(String(16), default="complete", server_default="complete")
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CheckRun(Base):
@@ -235,6 +238,9 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime]
+    # Raised at every takeover: a holder's writes carry it, so a holder that lost the lease
+    # (frozen past its expiry, then resumed) can tell and writes nothing more.
+    generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class User(Base):

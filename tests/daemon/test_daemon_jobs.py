@@ -130,13 +130,61 @@ def test_jobs_do_nothing_while_another_process_holds_the_lease(app: App) -> None
     assert sent == [app]
 
 
-def test_taking_the_lease_schedules_a_missed_check_and_the_digests_at_once(app: App) -> None:
-    daemon = _daemon(app, LeaseKeeper(app.sessions, clock=app.clock))
+def test_taking_the_lease_runs_a_missed_check_at_once_and_builds_the_digests_after_it(
+    app: App,
+) -> None:
+    order: list[str] = []
+    connector = StubConnector(lambda _id: order.append("fetch") if "fetch" not in order else None)
+    daemon = _daemon(
+        app,
+        LeaseKeeper(app.sessions, clock=app.clock),
+        cycle=_cycle_with(connector),
+        send_digests=lambda a: order.append("digests") or DigestRun(),
+    )
 
     assert daemon.renew_lease()
 
     assert daemon.scheduler.get_job(CHECK).next_run_time == T0
+    assert not hasattr(daemon.scheduler.get_job(DIGESTS), "next_run_time")  # not moved up
+    daemon.scheduler.get_job(CHECK).func()
+    assert order == ["fetch", "digests"]  # built from the catch-up cycle, not before it
+
+
+def test_taking_the_lease_with_no_check_due_builds_the_digests_at_once(app: App) -> None:
+    connector = StubConnector(lambda _id: None)
+    run_check_cycle(app, cycle=_cycle_with(connector))  # a fresh, complete cycle
+    daemon = _daemon(app, LeaseKeeper(app.sessions, clock=app.clock))
+
+    assert daemon.renew_lease()
+
     assert daemon.scheduler.get_job(DIGESTS).next_run_time == T0
+
+
+def test_the_digest_job_waits_while_a_check_cycle_runs_and_still_sends_what_was_built(
+    app: App,
+) -> None:
+    built: list[str] = []
+    delivered: list[str] = []
+    daemon_box: list[Daemon] = []
+
+    def on_fetch(_id: str) -> None:
+        if not built and not delivered:
+            daemon_box[0].scheduler.get_job(DIGESTS).func()  # the digest hour strikes mid-cycle
+
+    daemon = _daemon(
+        app,
+        LeaseKeeper(app.sessions, clock=app.clock),
+        cycle=_cycle_with(StubConnector(on_fetch)),
+        send_digests=lambda a: built.append("built") or DigestRun(),
+        deliver=lambda a: delivered.append("pending sent") or DigestRun(),
+    )
+    daemon_box.append(daemon)
+    daemon.renew_lease()
+
+    daemon.scheduler.get_job(CHECK).func()
+
+    assert delivered == ["pending sent"]  # mid-cycle: only what was already built
+    assert built == ["built"]  # then built once, when the cycle ended
 
 
 def test_the_check_job_records_the_cycle_in_the_metrics(app: App) -> None:

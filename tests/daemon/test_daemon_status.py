@@ -25,31 +25,45 @@ def _cli() -> typer.Typer:
     return cli
 
 
-def _cycle(config: Path, finished: datetime, failed: int = 0) -> None:
+def _cycle(
+    config: Path,
+    finished: datetime,
+    failed: int = 0,
+    total: int = 5,
+    status: str = "complete",
+    reason: str = "",
+) -> None:
     app = upgraded_app(config)
     with transaction(app.sessions) as session:
         session.add(
             Cycle(
                 started_at=finished - timedelta(minutes=2),
                 finished_at=finished,
-                accounts_total=5,
-                accounts_ok=5 - failed,
+                accounts_total=total,
+                accounts_ok=total - failed,
                 accounts_failed=failed,
                 errors_by_kind={"auth": failed} if failed else {},
+                status=status,
+                reason=reason,
             )
         )
 
 
 def test_status_exits_0_and_reports_the_last_cycle_when_it_is_fresh(tmp_path: Path) -> None:
     config = write_config(tmp_path)
-    _cycle(config, datetime.now(UTC) - timedelta(minutes=1), failed=2)
+    _cycle(config, datetime.now(UTC) - timedelta(minutes=1), failed=2, total=20)  # 10 %: at the bar
 
     done = CliRunner().invoke(_cli(), ["status", "--config", str(config), "--format", "json"])
 
     assert done.exit_code == 0, done.output
     report = json.loads(done.output)
     assert report["stale"] is False
-    assert (report["accounts_checked"], report["accounts_failed"]) == (5, 2)
+    assert (report["accounts_checked"], report["accounts_failed"]) == (20, 2)
+    assert (report["last_cycle_status"], report["unreadable_percent"], report["alerts"]) == (
+        "complete",
+        10.0,
+        [],
+    )
     assert report["errors_by_kind"] == {"auth": 2}
     assert report["next_digest"].endswith(("-08:00", "-07:00"))  # district time
 
@@ -119,3 +133,39 @@ def test_every_secret_the_config_names_is_handed_to_the_log_filter(
         "smtp-password-value",
         "web-secret-value",
     ]
+
+
+def test_status_exits_1_when_more_than_the_alert_share_of_accounts_could_not_be_read(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path)
+    _cycle(config, datetime.now(UTC) - timedelta(minutes=1), failed=3, total=20)  # 15 %
+
+    done = CliRunner().invoke(_cli(), ["status", "--config", str(config)])
+
+    assert done.exit_code == 1
+    assert "3 of 20 accounts could not be read in the last cycle (15 %, alert above 10 %)" in (
+        done.output
+    )
+    assert "(complete: 20 of 20 accounts checked, 3 unreadable)" in done.output
+
+
+def test_the_unreadable_alert_share_comes_from_the_config(tmp_path: Path) -> None:
+    config = write_config(tmp_path, extra="\n[status]\nunreadable_alert_percent = 20\n")
+    _cycle(config, datetime.now(UTC) - timedelta(minutes=1), failed=3, total=20)
+
+    done = CliRunner().invoke(_cli(), ["status", "--config", str(config)])
+
+    assert done.exit_code == 0, done.output
+    assert "status:       ok" in done.output
+
+
+def test_status_exits_1_after_an_incomplete_last_cycle_and_says_why(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    why = "stopped before every account was checked: 3 of 5 accounts have a stored result"
+    _cycle(config, datetime.now(UTC) - timedelta(minutes=1), status="incomplete", reason=why)
+
+    done = CliRunner().invoke(_cli(), ["status", "--config", str(config)])
+
+    assert done.exit_code == 1
+    assert f"the last cycle is incomplete: {why}" in done.output

@@ -41,3 +41,12 @@ def test_the_unit_is_a_notify_service_with_a_watchdog_state_and_credentials() ->
     ):
         assert re.search(rf"(?m)^{re.escape(line)}", text), line
     assert re.search(r"(?m)^WatchdogSec=\d+s$", text)
+
+
+def test_the_unit_backs_off_restarts_when_the_database_is_unavailable() -> None:
+    text = UNIT.read_text(encoding="utf-8")
+    assert re.search(r"(?m)^RestartSec=15s$", text)
+    assert re.search(r"(?m)^RestartSteps=\d+$", text)
+    assert re.search(r"(?m)^RestartMaxDelaySec=10min$", text)
+    # Exit 75 is retried (with the backoff); only exit 2, a config mistake, is not.
+    assert re.search(r"(?m)^RestartPreventExitStatus=2$", text)

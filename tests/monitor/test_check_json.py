@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from store_factories import T0
 
-from monitor.check_json import SCHEMA_PATH, check_report
+from monitor.check_json import SCHEMA_PATH, CycleSummary, check_report
 from monitor.context import App
 from monitor.demo import DEMO_SECRETS, demo_settings, seed_attestations
 from monitor.export import lapse_query, lapse_rows
@@ -42,10 +42,21 @@ def test_the_json_report_carries_every_verdict_and_validates_against_its_schema(
     ids = [a.id for a in accounts]
     with app.sessions() as session:
         lapses = lapse_rows(session, lapse_query(open_only=True, account_ids=ids))
-        report = check_report(session, result.cycle_id, ids, dict(result.errors_by_kind), lapses)
+        summary = CycleSummary(
+            result.cycle_id,
+            result.status,
+            result.reason,
+            result.accounts,
+            result.ok,
+            result.failed,
+            dict(result.errors_by_kind),
+            credential_lapses=0,
+        )
+        report = check_report(session, summary, ids, lapses)
 
     text = json.dumps(report)
     jsonschema.validate(json.loads(text), json.loads(SCHEMA_PATH.read_text()))
+    assert report["status"] == "complete"
     verdicts = report["verdicts"]
     assert {v["status"] for v in verdicts} == {"pass", "lapse", "unknown"}
     assert {v["account"] for v in verdicts} >= set(DEMO_EXPECTED)
