@@ -11,6 +11,7 @@ from checks import (
     privacy,
     registered,
     signature,
+    student_privacy,
     two_admins,
     work_email,
 )
@@ -25,6 +26,7 @@ ALL_CHECKS: tuple[CheckSpec, ...] = (
     identifies_school.identifies_school,
     signature.signature,
     freshness.freshness,
+    student_privacy.student_privacy,
     registered.registered,
     connector_health.connector_health,
 )

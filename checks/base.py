@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from checks.names import Resolution, Roster
 from connectors.base import AccountSnapshot, Fact
+
+# The registry's account kinds (monitor.registry.Account.kind).
+ACCOUNT_KINDS = ("school", "district", "class", "department", "club", "group")
 
 
 class Status(StrEnum):
@@ -61,6 +65,11 @@ class AccountView:
     last_reviewed_at: datetime | None = None
     # check id -> when a person last attested it (for facts no API exposes).
     attestations: Mapping[str, datetime] = field(default_factory=dict)
+    # The consent roster as keyed hashes (prepared by the cycle), or why there is none.
+    roster: Roster | None = None
+    roster_missing: str = "no consent roster imported"
+    # (post id, student id) -> a manager's answer to a student_privacy finding.
+    privacy_resolutions: Mapping[tuple[str, str], Resolution] = field(default_factory=dict)
 
 
 class CheckOptions(BaseModel):
@@ -72,10 +81,22 @@ class CheckOptions(BaseModel):
     freshness_days: int = Field(30, ge=1, le=3650)
     min_admins: int = Field(2, ge=1, le=20)
     attest_every_days: int = Field(30, ge=1, le=365)
+    # Account kinds that may share student information at all (NW AP140-C 1.10.1).
+    student_info_kinds: tuple[str, ...] = ("school", "district")
     # District facts, copied from [district] by the config loader.
     district_name: str = ""
     signature_texts: tuple[str, ...] = ()
     email_domains: tuple[str, ...] = ()
+
+    @field_validator("student_info_kinds")
+    @classmethod
+    def _known_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [kind for kind in value if kind not in ACCOUNT_KINDS]
+        if unknown:
+            raise ValueError(
+                f"unknown account kind {unknown[0]!r} (kinds: {', '.join(ACCOUNT_KINDS)})"
+            )
+        return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,9 @@ CAPABILITIES: Mapping[str, Mapping[str, Capability]] = {
         "freshness": _api("recent posts"),
         "registered": _api("the business's owned_pages (when business_id is set)"),
         "connector_health": _api("debug_token, and authentication failures in the cycle"),
+        "student_privacy": _api(
+            "post messages, attachments (media, alt text) and the page's replies"
+        ),
     },
     "facebook_group": {
         "comments": _attested(f"{_GROUPS_GONE}: a manager confirms comments are reviewed"),
@@ -81,6 +84,7 @@ CAPABILITIES: Mapping[str, Mapping[str, Capability]] = {
         "freshness": _attested(f"{_GROUPS_GONE}: a manager confirms the group is in use"),
         "registered": _impossible(f"{_GROUPS_GONE}; groups are not owned by a business"),
         "connector_health": _impossible("there is no Groups credential to check"),
+        "student_privacy": _impossible(f"{_GROUPS_GONE}: group posts cannot be read"),
     },
     "instagram": {
         "comments": _api("media comments_enabled and comments with hidden state and replies"),
@@ -93,6 +97,7 @@ CAPABILITIES: Mapping[str, Mapping[str, Capability]] = {
         "freshness": _api("recent media"),
         "registered": _impossible("socmon lists only the Facebook Pages a business owns"),
         "connector_health": _api("authentication failures in the cycle (Graph token)"),
+        "student_privacy": _api("captions, media type and the account's replies"),
     },
     "x": {
         "comments": _api("replies by recent search, 7 days back; hidden state unreadable"),
@@ -105,6 +110,7 @@ CAPABILITIES: Mapping[str, Mapping[str, Capability]] = {
         "freshness": _api("most recent post"),
         "registered": _impossible(_NOT_OWNED.format("X")),
         "connector_health": _api("bearer token refused in the cycle"),
+        "student_privacy": _api("post text, attachments and alt text, the account's replies"),
     },
     "youtube": {
         "comments": _api("comment threads with moderationStatus (owner OAuth)"),
@@ -117,6 +123,7 @@ CAPABILITIES: Mapping[str, Mapping[str, Capability]] = {
         "freshness": _api("recent uploads"),
         "registered": _impossible(_NOT_OWNED.format("YouTube")),
         "connector_health": _api("API key and refresh token refused in the cycle"),
+        "student_privacy": _api("video titles and descriptions, the channel's replies"),
     },
 }
 

@@ -43,6 +43,10 @@ def signature(account: AccountView, snapshot: AccountSnapshot, options: CheckOpt
     evidence: dict[str, object] = {
         "signature_texts": list(options.signature_texts),
         "logo_seen": dict(snapshot.logo_seen),
+        # When each image's content was last analysed (a verdict is reused until it changes).
+        "logo_analysed_at": {
+            image: at.isoformat() for image, at in sorted(snapshot.logo_analysed_at.items())
+        },
     }
     if snapshot.exposes(Fact.PROFILE):
         profile = _norm(snapshot.profile_text)

@@ -76,6 +76,14 @@ class Post:
     comments_enabled: bool | None = None  # None: the platform does not say
     comments: tuple[Comment, ...] = ()
     permalink: str = ""
+    # What the account itself published: caption or message, title and description.
+    text: str = ""
+    # Alt text of the post's images, where the platform gives it.
+    alt_texts: tuple[str, ...] = ()
+    # A photo or video attached: None when the platform does not say.
+    has_media: bool | None = None
+    # The account's own replies under the post (some connectors keep them out of `comments`).
+    own_replies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +163,12 @@ class AccountSnapshot:
         """The coverage of `fact` when its read was cut short, else None."""
         cover = self.coverage.get(fact)
         return cover if cover is not None and not cover.complete else None
+
+    # When the detector last analysed each image's content (cached verdicts keep their date).
+    logo_analysed_at: Mapping[str, datetime] = field(default_factory=dict)
+    # True when the connector read what the posts say (text, alt text, own replies, media):
+    # the student_privacy check is unknown otherwise, never a pass on empty text.
+    post_text_read: bool = False
 
     def exposes(self, fact: Fact) -> bool:
         """True when the platform gave this fact."""

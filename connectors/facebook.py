@@ -63,7 +63,8 @@ COMMENT_MODIFIERS = "order(reverse_chronological).filter(stream).summary(true)"
 def post_fields(max_comments: int) -> str:
     """Sub-fields of one post, its comments (replies included) expanded inline, newest first."""
     comments = f"comments.limit({max_comments}).{COMMENT_MODIFIERS}{{{COMMENT_FIELDS}}}"
-    return f"id,created_time,updated_time,permalink_url,{comments}"
+    media = "attachments{media_type,description,subattachments{media_type,description}}"
+    return f"id,created_time,updated_time,permalink_url,message,{media},{comments}"
 
 
 def total_count(edge: Any) -> int | None:
@@ -111,6 +112,38 @@ def map_comments(rows: list[Any], page_id: str, where: str) -> tuple[Comment, ..
     )
 
 
+MEDIA_TYPES = frozenset({"photo", "video", "album", "animated_image_video", "animated_image_share"})
+
+
+def read_attachments(value: Any, where: str) -> tuple[bool, tuple[str, ...]]:
+    """(a photo or video is attached, the attachments' descriptions) of one post."""
+    has_media = False
+    texts: list[str] = []
+    pending = list(edge_rows(value, where))
+    while pending:
+        row = pending.pop()
+        if not isinstance(row, dict):
+            continue
+        has_media = has_media or str(row.get("media_type", "")).lower() in MEDIA_TYPES
+        if _text(row.get("description")):
+            texts.append(_text(row.get("description")))
+        sub = row.get("subattachments")
+        if sub is not None:
+            pending.extend(edge_rows(sub, where))
+    return has_media, tuple(texts)
+
+
+def own_replies(rows: list[Any], page_id: str) -> tuple[str, ...]:
+    """What the page itself wrote under a post (map_comments keeps only its effect)."""
+    out = []
+    for row in rows:
+        author = row.get("from") if isinstance(row, dict) else None
+        by_page = isinstance(author, dict) and str(author.get("id", "")) == page_id
+        if by_page and _text(row.get("message")):
+            out.append(_text(row.get("message")))
+    return tuple(out)
+
+
 def build_snapshot(
     page_id: str,
     page: dict[str, Any],
@@ -126,13 +159,19 @@ def build_snapshot(
     for row in edge_rows(page.get("posts"), where):
         if not isinstance(row, dict) or not row.get("id"):
             raise _malformed(where, "a post without id")
+        comment_rows = edge_rows(row.get("comments"), where)
+        has_media, descriptions = read_attachments(row.get("attachments"), where)
         posts.append(
             Post(
                 post_id=str(row["id"]),
                 created_at=parse_time(row.get("created_time"), where),
                 comments_enabled=None,
-                comments=map_comments(edge_rows(row.get("comments"), where), page_id, where),
+                comments=map_comments(comment_rows, page_id, where),
                 permalink=_text(row.get("permalink_url")),
+                text=_text(row.get("message")),
+                alt_texts=descriptions,
+                has_media=has_media,
+                own_replies=own_replies(comment_rows, page_id),
             )
         )
     published = page.get("is_published")
@@ -163,6 +202,7 @@ def build_snapshot(
         last_post_at=max((p.created_at for p in posts), default=None),
         url=_text(page.get("link")),
         unexposed=unexposed,
+        post_text_read=True,
     )
 
 
@@ -317,8 +357,13 @@ class FacebookConnector:
         ledger = SyncLedger(known)
         tally = await self._complete_posts(page_id, page, token, budget, ledger)
         snapshot = build_snapshot(page_id, page, admins, unexposed, self._clock())
+        # Own replies on a skipped post, or past a cut-short read, were not read this time.
+        text_read = snapshot.post_text_read and not ledger.skipped and not tally.stopped
         return replace(
-            snapshot, coverage={Fact.COMMENTS: tally.coverage()}, sync=ledger.marks(snapshot.posts)
+            snapshot,
+            coverage={Fact.COMMENTS: tally.coverage()},
+            sync=ledger.marks(snapshot.posts),
+            post_text_read=text_read,
         )
 
     async def _more(

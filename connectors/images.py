@@ -56,6 +56,69 @@ def _fail(problem: Problem, detail: str) -> Fetched:
     return Fetched(None, problem, detail)
 
 
+@dataclass(frozen=True, slots=True)
+class Download:
+    """The raw bytes of an image (or "not modified"), with the validators to ask again."""
+
+    body: bytes | None
+    not_modified: bool = False
+    etag: str = ""
+    last_modified: str = ""
+    problem: Problem = Problem.NONE
+    detail: str = ""
+
+
+async def download_image(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    etag: str = "",
+    last_modified: str = "",
+    max_bytes: int = MAX_BYTES,
+) -> Download:
+    """GET `url` within the limits, conditionally when validators are given; never raises.
+
+    A 304 (the image did not change since `etag` / `last_modified`) costs no body bytes.
+    """
+    where = _describe(url)
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        # CDN picture URLs may redirect; the client's own limit bounds the hops.
+        async with client.stream("GET", url, headers=headers, follow_redirects=True) as response:
+            if response.status_code == 304 and headers:
+                return Download(None, not_modified=True, etag=etag, last_modified=last_modified)
+            if response.status_code != 200:
+                return _lost(Problem.HTTP_STATUS, f"{where} answered {response.status_code}")
+            ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype not in IMAGE_TYPES:
+                return _lost(Problem.NOT_AN_IMAGE, f"{where} is {ctype or 'untyped'}")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                return _lost(Problem.TOO_LARGE, f"{where} declares {declared} bytes")
+            body = bytearray()
+            # Raw bytes: a Content-Encoding would make a small download a big buffer; an
+            # encoded body simply fails the magic-byte check when decoded.
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > max_bytes:
+                    # Leaving the block closes the stream: the rest is never read.
+                    return _lost(Problem.TOO_LARGE, f"{where} is over {max_bytes} bytes")
+            # Validators are short tokens; a long one is not worth keeping (nor trusting).
+            got_etag = response.headers.get("etag", "")[:200]
+            got_modified = response.headers.get("last-modified", "")[:64]
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        return _lost(Problem.UNREACHABLE, f"{where}: {type(exc).__name__}")
+    return Download(bytes(body), etag=got_etag, last_modified=got_modified)
+
+
+def _lost(problem: Problem, detail: str) -> Download:
+    return Download(None, problem=problem, detail=detail)
+
+
 async def fetch_image(
     client: httpx.AsyncClient,
     url: str,
@@ -64,29 +127,10 @@ async def fetch_image(
     max_pixels: int = MAX_PIXELS,
 ) -> Fetched:
     """GET `url` and decode it within the limits; never raises for a bad or hostile image."""
-    where = _describe(url)
-    try:
-        # CDN picture URLs may redirect; the client's own limit bounds the hops.
-        async with client.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code != 200:
-                return _fail(Problem.HTTP_STATUS, f"{where} answered {response.status_code}")
-            ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype not in IMAGE_TYPES:
-                return _fail(Problem.NOT_AN_IMAGE, f"{where} is {ctype or 'untyped'}")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                return _fail(Problem.TOO_LARGE, f"{where} declares {declared} bytes")
-            body = bytearray()
-            # Raw bytes: a Content-Encoding would make a small download a big buffer; an
-            # encoded body simply fails the magic-byte check below.
-            async for chunk in response.aiter_raw():
-                body += chunk
-                if len(body) > max_bytes:
-                    # Leaving the block closes the stream: the rest is never read.
-                    return _fail(Problem.TOO_LARGE, f"{where} is over {max_bytes} bytes")
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        return _fail(Problem.UNREACHABLE, f"{where}: {type(exc).__name__}")
-    return decode_image(bytes(body), max_pixels=max_pixels)
+    got = await download_image(client, url, max_bytes=max_bytes)
+    if got.body is None:
+        return _fail(got.problem, got.detail)
+    return decode_image(got.body, max_pixels=max_pixels)
 
 
 def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Fetched:

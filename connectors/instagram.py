@@ -36,7 +36,7 @@ def comment_fields(max_comments: int) -> str:
 def media_fields(max_comments: int) -> str:
     """One media item with the comment switch and its comments."""
     return (
-        "id,timestamp,permalink,comments_count,is_comment_enabled,"
+        "id,timestamp,permalink,caption,media_type,comments_count,is_comment_enabled,"
         f"comments.limit({max_comments}){{{comment_fields(max_comments)}}}"
     )
 
@@ -99,6 +99,18 @@ def _comment(row: dict[str, Any], username: str, where: str) -> Comment:
     )
 
 
+def own_replies(rows: list[Any], username: str) -> tuple[str, ...]:
+    """What the account itself wrote under a media item (map_comments keeps only its effect)."""
+    out: list[str] = []
+    for row in rows:
+        replies = row.get("replies") if isinstance(row, dict) else None
+        data = replies.get("data") if isinstance(replies, dict) else None
+        for reply in data if isinstance(data, list) else []:
+            if isinstance(reply, dict) and username and reply.get("username") == username:
+                out.append(_text(reply.get("text")))
+    return tuple(t for t in out if t)
+
+
 def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> AccountSnapshot:
     """Turn the account reply (media already completed) into an AccountSnapshot."""
     where = f"instagram account {user_id}"
@@ -116,13 +128,18 @@ def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> 
     for row in edge_rows(user.get("media"), where):
         if not isinstance(row, dict) or not row.get("id"):
             raise _malformed(where, "a media item without id")
+        comment_rows = edge_rows(row.get("comments"), where)
         posts.append(
             Post(
                 post_id=str(row["id"]),
                 created_at=parse_time(row.get("timestamp"), where),
                 comments_enabled=comment_switch(row),
-                comments=map_comments(edge_rows(row.get("comments"), where), username, where),
+                comments=map_comments(comment_rows, username, where),
                 permalink=_text(row.get("permalink")),
+                text=_text(row.get("caption")),
+                # Every Instagram media item is a photo, a video or an album of them.
+                has_media=True,
+                own_replies=own_replies(comment_rows, username),
             )
         )
     switches = {p.comments_enabled for p in posts}
@@ -152,6 +169,8 @@ def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> 
         last_post_at=max((p.created_at for p in posts), default=None),
         url=f"https://www.instagram.com/{username}" if username else "",
         unexposed=unexposed,
+        # Without the username the account's own replies cannot be told from others'.
+        post_text_read=bool(username),
     )
 
 
@@ -172,8 +191,13 @@ class InstagramConnector(FacebookConnector):
         snapshot = build_snapshot(platform_id, user, self._clock())
         if not snapshot.exposes(Fact.COMMENTS):
             return snapshot
+        # Own replies on a skipped media item, or past a cut-short read, were not read this time.
+        text_read = snapshot.post_text_read and not ledger.skipped and not tally.stopped
         return replace(
-            snapshot, coverage={Fact.COMMENTS: tally.coverage()}, sync=ledger.marks(snapshot.posts)
+            snapshot,
+            coverage={Fact.COMMENTS: tally.coverage()},
+            sync=ledger.marks(snapshot.posts),
+            post_text_read=text_read,
         )
 
     async def _complete_media(

@@ -57,7 +57,8 @@ USER_FIELDS = (
     "description,url,entities,profile_image_url,profile_banner_url,protected,"
     "most_recent_tweet_id,created_at"
 )
-TWEET_FIELDS = "created_at,reply_settings,conversation_id,public_metrics"
+TWEET_FIELDS = "created_at,reply_settings,conversation_id,public_metrics,attachments"
+MEDIA_FIELDS = "type,alt_text"
 REPLY_FIELDS = "created_at,author_id,conversation_id,referenced_tweets"
 # reply_settings values that keep the public out of the replies: treated as comments off.
 RESTRICTED_REPLIES = {"mentionedUsers", "following"}
@@ -230,6 +231,7 @@ class XConnector:
             unexposed[Fact.AUDIENCE] = "X did not say whether the account is protected"
         last_seen = snowflake_time(_text(user.get("most_recent_tweet_id")))
         posts: list[Post] = []
+        own_replies_read = False
         if protected is not False:
             # An app-only token cannot read a protected timeline (or its replies).
             reason = "the account is protected; only approved followers see its posts"
@@ -240,7 +242,9 @@ class XConnector:
             budget.take()
             timeline = await self._timeline(user_id, budget, unexposed)
             username = _text(user.get("username")) or handle
-            posts = await self._replies(user_id, username, timeline, unexposed, budget, ledger)
+            posts, own_replies_read = await self._replies(
+                user_id, username, timeline, unexposed, budget, ledger
+            )
         fetched_at = self._clock()
         coverage = {}
         if protected is False:
@@ -271,6 +275,9 @@ class XConnector:
             unexposed=unexposed,
             coverage=coverage,
             sync=ledger.marks(posts),
+            # Post texts and media are in the timeline; the account's own replies only where
+            # recent search reaches.
+            post_text_read=own_replies_read,
         )
 
     async def _user(self, handle: str) -> dict[str, Any]:
@@ -299,6 +306,8 @@ class XConnector:
             "tweet.fields": TWEET_FIELDS,
             "max_results": str(self._max_posts),
             "exclude": "retweets,replies",
+            "expansions": "attachments.media_keys",
+            "media.fields": MEDIA_FIELDS,
         }
         horizon = self._clock() - timedelta(days=SEARCH_DAYS)
         posts: list[tuple[Post, int | None]] = []
@@ -307,8 +316,9 @@ class XConnector:
             rows = body.get("data", [])
             if not isinstance(rows, list):
                 raise _malformed(path, "data is not a list")
+            media = _media_by_key(body)
             for row in rows:
-                posts.append(self._timeline_post(row, path))
+                posts.append(self._timeline_post(row, path, media))
             meta = body.get("meta")
             token = meta.get("next_token") if isinstance(meta, dict) else None
             # Older pages matter only while they can still hold posts whose replies search reaches.
@@ -323,18 +333,24 @@ class XConnector:
                 return posts
             params = {**params, "pagination_token": token}
 
-    def _timeline_post(self, row: Any, path: str) -> tuple[Post, int | None]:
+    def _timeline_post(self, row: Any, path: str, media: dict[str, str]) -> tuple[Post, int | None]:
         if not isinstance(row, dict) or not row.get("id"):
             raise _malformed(path, "a post without id")
         self._charge("post", str(row["id"]))
         setting = _text(row.get("reply_settings")) or "everyone"
         metrics = row.get("public_metrics")
         replies = metrics.get("reply_count") if isinstance(metrics, dict) else None
+        attachments = row.get("attachments")
+        keys = attachments.get("media_keys") if isinstance(attachments, dict) else None
+        keys = [str(k) for k in keys] if isinstance(keys, list) else []
         post = Post(
             post_id=str(row["id"]),
             created_at=parse_time(row.get("created_at"), path),
             comments_enabled=setting not in RESTRICTED_REPLIES,
             permalink=f"https://x.com/i/web/status/{row['id']}",
+            text=_text(row.get("text")),
+            alt_texts=tuple(media[k] for k in keys if media.get(k)),
+            has_media=bool(keys),
         )
         return post, replies if isinstance(replies, int) else None
 
@@ -346,8 +362,9 @@ class XConnector:
         unexposed: dict[Fact, str],
         budget: CallBudget,
         ledger: SyncLedger,
-    ) -> list[Post]:
-        """The posts with their replies; COMMENTS unexposed unless that picture is complete."""
+    ) -> tuple[list[Post], bool]:
+        """The posts with their replies, and whether every post's replies were read now;
+        COMMENTS unexposed unless that picture is complete."""
         horizon = self._clock() - timedelta(days=SEARCH_DAYS)
         posts = [post for post, _ in timeline]
         counts = {post.post_id: count for post, count in timeline}
@@ -374,7 +391,8 @@ class XConnector:
                 continue
             comments = _map_replies(rows, user_id, f"conversation {post.post_id}")
             unanswered += sum(1 for c in comments if not (c.by_account or c.replied_by_account))
-            posts[index] = replace(post, comments=comments)
+            own = tuple(_text(r.get("text")) for r in rows if _text(r.get("author_id")) == user_id)
+            posts[index] = replace(post, comments=comments, own_replies=tuple(t for t in own if t))
         for post in searchable if whole else ():
             count = counts.get(post.post_id)
             if count is not None:
@@ -394,7 +412,8 @@ class XConnector:
                 f"{unanswered} repl{'y' if unanswered == 1 else 'ies'} not answered by "
                 f"@{username}; X does not show whether a reply was hidden or liked by the account"
             )
-        return posts
+        # A post skipped as unchanged had its own replies read earlier, not now.
+        return posts, whole and not beyond and not unchanged
 
     async def _search(
         self, posts: list[Post], budget: CallBudget
@@ -432,6 +451,17 @@ class XConnector:
                     break
                 params = {**params, "next_token": token}
         return rows, True
+
+
+def _media_by_key(body: dict[str, Any]) -> dict[str, str]:
+    """media_key -> alt text of the media X expanded in `includes` ("" when it has none)."""
+    includes = body.get("includes")
+    rows = includes.get("media") if isinstance(includes, dict) else None
+    return {
+        str(row["media_key"]): _text(row.get("alt_text"))
+        for row in (rows if isinstance(rows, list) else [])
+        if isinstance(row, dict) and row.get("media_key")
+    }
 
 
 def _map_replies(rows: list[dict[str, Any]], user_id: str, where: str) -> tuple[Comment, ...]:

@@ -281,6 +281,8 @@ class YouTubeConnector(ThreadReader):
         last_post_at = max((p.created_at for p in posts), default=None)
         comment_setting = ""
         tally = Tally(self._horizon_days, noun="comment thread", scope="active")
+        # The channel's own replies are read with the comments (the channel's grant only).
+        own_replies_read = False
         grant = self.grant_for(platform_id)
         if grant is None:
             unexposed[Fact.COMMENTS] = NO_OAUTH
@@ -295,6 +297,7 @@ class YouTubeConnector(ThreadReader):
             except CommentsDisabled:
                 comment_setting = "off"
                 unexposed.pop(Fact.COMMENT_SETTING)
+                own_replies_read = True
             except PermissionMissing:
                 unexposed[Fact.COMMENTS] = (
                     "the OAuth credential may not read this channel's comments (it must be the "
@@ -302,12 +305,20 @@ class YouTubeConnector(ThreadReader):
                 )
             else:
                 posts = map_threads(threads, platform_id, posts)
+                own_replies_read = True
         snapshot = self._snapshot(
             platform_id, channel, posts, last_post_at, comment_setting, unexposed
         )
+        snapshot = replace(snapshot, post_text_read=own_replies_read)
         if Fact.COMMENTS in unexposed or comment_setting == "off":
             return snapshot
-        return replace(snapshot, coverage={Fact.COMMENTS: tally.coverage()}, sync=ledger.marks())
+        # Own replies in a skipped thread, or past a cut-short read, were not read this time.
+        return replace(
+            snapshot,
+            coverage={Fact.COMMENTS: tally.coverage()},
+            sync=ledger.marks(),
+            post_text_read=own_replies_read and not ledger.skipped and not tally.stopped,
+        )
 
     def _snapshot(
         self,
@@ -359,7 +370,8 @@ class YouTubeConnector(ThreadReader):
     async def _uploads(self, playlist_id: str) -> list[Post]:
         """The latest uploads, newest first, from the channel's uploads playlist."""
         params = {
-            "part": "contentDetails",
+            # The snippet (title, description) costs no extra quota: a list call is 1 unit.
+            "part": "snippet,contentDetails",
             "playlistId": playlist_id,
             "maxResults": str(self._max_posts),
         }
@@ -374,5 +386,15 @@ class YouTubeConnector(ThreadReader):
             if not video:
                 raise Unavailable("malformed reply from playlistItems: an item without videoId")
             when = parse_time(details.get("videoPublishedAt"), "playlistItems")
-            posts.append(Post(video, when, permalink=f"https://www.youtube.com/watch?v={video}"))
+            snippet = _dict(_dict(item).get("snippet"))
+            words = [_text(snippet.get("title")), _text(snippet.get("description"))]
+            posts.append(
+                Post(
+                    video,
+                    when,
+                    permalink=f"https://www.youtube.com/watch?v={video}",
+                    text="\n".join(w for w in words if w),
+                    has_media=True,  # an upload is a video
+                )
+            )
         return posts

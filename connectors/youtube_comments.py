@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,6 +57,7 @@ def _comment(row: Any, channel_id: str, held: bool, replied: bool = False) -> Co
 def map_threads(threads: list[dict[str, Any]], channel_id: str, uploads: list[Post]) -> list[Post]:
     """The uploads with their comments; threads on other videos become posts of their own."""
     by_video: dict[str, list[Comment]] = {}
+    own: dict[str, list[str]] = {}  # the channel's own replies, kept for what they say
     for thread in threads:
         snippet = _dict(thread.get("snippet"))
         held = thread.get("_held") is True
@@ -66,21 +68,21 @@ def map_threads(threads: list[dict[str, Any]], channel_id: str, uploads: list[Po
         top = _comment(snippet.get("topLevelComment"), channel_id, held, answered)
         video = _text(snippet.get("videoId")) or "channel"
         by_video.setdefault(video, []).extend([top, *(c for c in others if not c.by_account)])
+        own.setdefault(video, []).extend(c.text for c in others if c.by_account and c.text)
     # A video missing from the latest uploads is older than all of them.
     older = min((p.created_at for p in uploads), default=UNKNOWN_VIDEO_TIME)
     posts = [
-        Post(
-            p.post_id,
-            p.created_at,
-            p.comments_enabled,
-            tuple(by_video.pop(p.post_id, ())),
-            p.permalink,
+        replace(
+            p,
+            comments=tuple(by_video.pop(p.post_id, ())),
+            own_replies=tuple(own.pop(p.post_id, ())),
         )
         for p in uploads
     ]
     for video, comments in by_video.items():
         link = f"https://www.youtube.com/watch?v={video}" if video != "channel" else ""
-        posts.append(Post(video, older, None, tuple(comments), link))
+        replies = tuple(own.get(video, ()))
+        posts.append(Post(video, older, None, tuple(comments), link, own_replies=replies))
     return posts
 
 

@@ -15,6 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,7 @@ from monitor.cycle_writer import writer as store_results
 from monitor.directory import account_facts
 from monitor.post_sync import load_marks
 from monitor.registry import Account
+from monitor.roster_store import NO_ROSTER, load_roster, privacy_resolutions
 from monitor.store.faults import describe, is_unavailable
 
 __all__ = ["CycleResult", "Outcome", "check_account", "run_cycle"]
@@ -70,8 +72,11 @@ async def run_cycle(
     progress: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
     fence: Fence | None = None,
+    roster_key: bytes | str = "the roster key was not given to this cycle",
 ) -> CycleResult:
     """Check `accounts` (default: the whole registry) once; returns counts for logs and status.
+
+    `roster_key` is the consent roster's HMAC key, or why it is not available.
 
     The cycle is recorded as complete only when every account has a stored result; a stop
     makes it incomplete, and a writer that cannot store (after bounded retries) stops the
@@ -84,6 +89,15 @@ async def run_cycle(
         facts = account_facts(session, accounts)
         # Per-post sync marks: what each account's connector may skip re-reading.
         known = load_marks(session, [a.id for a in accounts], app.clock())
+        staff = [p.name for a in app.accounts for p in a.principals]
+        roster = load_roster(session, roster_key, staff)
+        resolutions = privacy_resolutions(session)
+    if isinstance(roster, str) and roster != NO_ROSTER:
+        logger.warning("consent roster unusable: %s", roster)
+    students: dict[str, Any] = {
+        "roster": None if isinstance(roster, str) else roster,
+        "roster_missing": roster if isinstance(roster, str) else "",
+    }
     options = app.settings.check_options
     queues: dict[str, deque[Account]] = {}
     for account in accounts:
@@ -99,7 +113,11 @@ async def run_cycle(
                 started = app.clock()
                 outcome = _failed(app, account, checks_for(account), started, breaker.refusal())
             else:
-                view = facts.get(account.id, account.view())
+                view = replace(
+                    facts.get(account.id, account.view()),
+                    privacy_resolutions=resolutions.get(account.id, {}),
+                    **students,
+                )
                 outcome = await check_account(
                     app,
                     connectors.get(platform),

@@ -19,6 +19,8 @@ from monitor.cycle import CycleResult
 from monitor.errors import UserError
 from monitor.export import lapse_query, lapse_rows
 from monitor.report import format_report
+from monitor.roster import read_roster, roster_key
+from monitor.roster_store import store_roster
 from monitor.runner import run_check_cycle
 from monitor.settings import Settings, load_settings
 from monitor.store.db import make_engine, session_factory, transaction
@@ -27,6 +29,7 @@ from notifications.service import send_due_digests
 from sandbox.demo import BUSINESS_ID, DEMO_ATTESTATIONS, SYSTEM_TOKEN, UNATTESTED, demo_world
 from sandbox.server import SandboxServer
 from sandbox.social import X_TOKEN, YOUTUBE_KEY, YOUTUBE_OAUTH
+from sandbox.students import DEMO_ROSTER_KEY
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "config"
 MARKER = ".socmon-demo"
@@ -36,7 +39,9 @@ DEMO_SECRETS = {
     "SOCMON_X_TOKEN": X_TOKEN,
     "SOCMON_YOUTUBE_KEY": YOUTUBE_KEY,
     "SOCMON_YOUTUBE_OAUTH": YOUTUBE_OAUTH,
+    "SOCMON_ROSTER_KEY": DEMO_ROSTER_KEY,
 }
+DEMO_ROSTER = EXAMPLES / "students.example.csv"
 
 
 def prepare_state(state_dir: Path) -> Path:
@@ -96,6 +101,15 @@ def seed_attestations(app: App) -> None:
                 )
 
 
+def seed_roster(app: App) -> int:
+    """Import the fictional example roster with the demo's own key, as `students import` does."""
+    entries = read_roster(DEMO_ROSTER, sorted({a.school for a in app.accounts}))
+    key = roster_key(app.settings, DEMO_SECRETS)
+    with transaction(app.sessions) as session:
+        store_roster(session, entries, key, app.clock())
+    return len(entries)
+
+
 def run_demo(state_dir: Path, *, out: TextIO) -> int:
     state_dir = prepare_state(state_dir)
     clock = utcnow  # the demo's one clock: the sandbox's world and the App read the same
@@ -111,6 +125,8 @@ def run_demo(state_dir: Path, *, out: TextIO) -> int:
             f"socmon demo: {len(accounts)} accounts of {settings.district.name}, sandbox at {sandbox.base_url}\n"
         )
         seed_attestations(app)
+        students = seed_roster(app)
+        out.write(f"consent roster: {students} fictional students imported as keyed hashes\n")
         result = asyncio.run(_cycle(app))
         with app.sessions() as session:
             rows = lapse_rows(session, lapse_query(open_only=True))

@@ -17,6 +17,7 @@ Logos with transparency are flattened onto white: detection assumes an opaque lo
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +46,12 @@ CELL_MAX_ERROR = 0.4  # worst cell's misfit, in units of the logo's contrast
 IMAGE_TIMEOUT = 15.0  # seconds per image request
 RIM = 3  # pixels at the logo's edge left out of the verification
 VISIBLE_MIN = 0.5  # share of the logo's cells that must be inside the image
+# The method and its thresholds: when any changes, cached verdicts are analysed again.
+# (Bump the name when the code changes without a threshold changing.)
+_THRESHOLDS = (COARSE, FINE, VERIFY, CELLS, MIN_WIDTH, STEP, MAX_SIDE, PAD, COARSE_MIN)
+METHOD = repr(
+    ("ncc-cells-1", *_THRESHOLDS, CANDIDATES, GLOBAL_MIN, CELL_MAX_ERROR, RIM, VISIBLE_MIN)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,12 @@ class LogoDetector:
 
     def __init__(self, logos: Sequence[tuple[str, Image]]) -> None:
         self._templates = [_template(name, img) for name, img in logos]
+        # Identifies the logos and the method: cached verdicts of another detector are void.
+        digest = hashlib.sha256(METHOD.encode())
+        for name, img in logos:
+            digest.update(f"{name}:{img.shape}".encode())
+            digest.update(np.ascontiguousarray(img).tobytes())
+        self.fingerprint = digest.hexdigest()
 
     @classmethod
     def from_files(cls, paths: Sequence[Path]) -> LogoDetector:

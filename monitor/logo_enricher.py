@@ -1,85 +1,173 @@
-"""The logo step of a cycle: fetch an account's banner and picture, look for the district logo.
+"""The logo step of a cycle: is the district logo in an account's banner or picture?
 
-Fills `snapshot.logo_seen` for the signature check; the detector is monitor.logo.
+Fills `snapshot.logo_seen` (and when each image was analysed) for the signature check;
+the detector is monitor.logo. An image costs nothing while its URL is unchanged and was
+checked within `district.logo_recheck_days`; after that a conditional request asks
+whether it changed; the detector runs only on content never analysed (monitor.image_cache).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 import cv2
 import httpx
 
 from connectors.base import AccountSnapshot, Fact
 from connectors.http import build_client
-from connectors.images import fetch_image
-from monitor.cycle import Enrich
+from connectors.images import decode_image, download_image
+from monitor.context import App
+from monitor.cycle_record import Fence
+from monitor.image_cache import ImageCache, Verdict
 from monitor.logo import IMAGE_TIMEOUT, LogoDetector
 from monitor.registry import Account
-from monitor.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-def make_enricher(
-    settings: Settings,
-    client: httpx.AsyncClient,
-    *,
-    detector: LogoDetector | None = None,
-    max_fetches: int = 8,
-) -> Enrich:
-    """The cycle step that fills `snapshot.logo_seen`; a no-op when no logo is configured."""
-    if detector is None and settings.district.logo_files:
-        detector = LogoDetector.from_files(settings.district.logo_files)
-    if detector is None:
+@dataclasses.dataclass
+class LogoStats:
+    """What the logo step cost in one cycle (for the benchmark and the logs)."""
 
-        async def unchanged(_account: Account, snapshot: AccountSnapshot) -> AccountSnapshot:
-            return snapshot
+    reused: int = 0  # verdicts taken from the cache without a request
+    not_modified: int = 0  # conditional requests answered 304
+    downloaded: int = 0  # image bodies downloaded
+    bytes: int = 0
+    analysed: int = 0  # detector runs
 
-        return unchanged
-    found = detector
-    fetches = asyncio.Semaphore(max_fetches)
-    # Detection is CPU-bound: no more threads at it than there are cores.
-    cores = asyncio.Semaphore(os.cpu_count() or 2)
 
-    async def look(account: Account, image: str, url: str) -> bool | None:
+class LogoEnricher:
+    """The cycle step that fills `snapshot.logo_seen`, reusing verdicts of unchanged images."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        detector: LogoDetector,
+        cache: ImageCache,
+        *,
+        recheck: timedelta = timedelta(days=7),
+        max_fetches: int = 8,
+    ) -> None:
+        self._client = client
+        self._detector = detector
+        self.cache = cache
+        self._recheck = recheck
+        self._fetches = asyncio.Semaphore(max_fetches)
+        # Detection is CPU-bound: no more threads at it than there are cores.
+        self._cores = asyncio.Semaphore(os.cpu_count() or 2)
+        self.stats = LogoStats()
+        self._analysing: dict[str, asyncio.Future[bool | None]] = {}
+
+    async def __call__(self, account: Account, snapshot: AccountSnapshot) -> AccountSnapshot:
+        if not snapshot.exposes(Fact.IMAGES):
+            return snapshot  # the signature check reports the images as unexposed
+        now = snapshot.fetched_at
+        banner, picture = await asyncio.gather(
+            self._look(account, "banner", snapshot.banner_url, now),
+            self._look(account, "picture", snapshot.picture_url, now),
+        )
+        looks = {"banner": banner, "picture": picture}
+        return dataclasses.replace(
+            snapshot,
+            logo_seen={
+                image: v.seen if isinstance(v, Verdict) else v for image, v in looks.items()
+            },
+            logo_analysed_at={
+                image: v.analysed_at for image, v in looks.items() if isinstance(v, Verdict)
+            },
+        )
+
+    async def _look(
+        self, account: Account, image: str, url: str, now: datetime
+    ) -> Verdict | bool | None:
+        """A verdict, False when there is no such image, None when it could not be read."""
         if not url:
             return False  # no such image on the account, so no logo in it
-        async with fetches:
-            fetched = await fetch_image(client, url)
-        if fetched.image is None:
-            logger.info("logo: %s %s not checked: %s", account.id, image, fetched.detail)
+        cached = self.cache.get(url)
+        if cached is not None and now - cached.checked_at < self._recheck:
+            self.stats.reused += 1
+            return cached
+        async with self._fetches:
+            got = await download_image(
+                self._client,
+                url,
+                etag=cached.etag if cached else "",
+                last_modified=cached.last_modified if cached else "",
+            )
+        if got.not_modified and cached is not None:
+            self.stats.not_modified += 1
+            return self._keep(url, dataclasses.replace(cached, checked_at=now))
+        if got.body is None:
+            logger.info("logo: %s %s not checked: %s", account.id, image, got.detail)
             return None
-        async with cores:
+        self.stats.downloaded += 1
+        self.stats.bytes += len(got.body)
+        content = hashlib.sha256(got.body).hexdigest()
+        same = self.cache.by_content(content)
+        if same is not None:  # the same picture seen elsewhere (a shared district banner)
+            seen, analysed_at = same.seen, same.analysed_at
+        else:
+            # One analysis per content, even when two accounts show it at the same moment.
+            if content not in self._analysing:
+                self._analysing[content] = asyncio.ensure_future(
+                    self._analyse(account, image, got.body)
+                )
+            found = await self._analysing[content]
+            if found is None:
+                return None
+            seen, analysed_at = found, now
+        verdict = Verdict(seen, content, analysed_at, now, got.etag, got.last_modified)
+        return self._keep(url, verdict)
+
+    async def _analyse(self, account: Account, image: str, body: bytes) -> bool | None:
+        decoded = decode_image(body)
+        if decoded.image is None:
+            logger.info("logo: %s %s not checked: %s", account.id, image, decoded.detail)
+            return None
+        async with self._cores:
             try:
-                return await asyncio.to_thread(found.seen, fetched.image)
+                self.stats.analysed += 1
+                return await asyncio.to_thread(self._detector.seen, decoded.image)
             except cv2.error as exc:
                 logger.warning("logo: %s %s could not be searched: %s", account.id, image, exc)
                 return None
 
-    async def enrich(account: Account, snapshot: AccountSnapshot) -> AccountSnapshot:
-        if not snapshot.exposes(Fact.IMAGES):
-            return snapshot  # the signature check reports the images as unexposed
-        banner, picture = await asyncio.gather(
-            look(account, "banner", snapshot.banner_url),
-            look(account, "picture", snapshot.picture_url),
-        )
-        return dataclasses.replace(snapshot, logo_seen={"banner": banner, "picture": picture})
-
-    return enrich
+    def _keep(self, url: str, verdict: Verdict) -> Verdict:
+        self.cache.put(url, verdict)
+        return verdict
 
 
 @asynccontextmanager
-async def open_enricher(settings: Settings) -> AsyncIterator[Enrich | None]:
-    """The logo step with its own image client, or None when no logo is configured."""
-    if not settings.district.logo_files:
+async def open_enricher(app: App, fence: Fence | None = None) -> AsyncIterator[LogoEnricher | None]:
+    """The logo step with its own image client and the saved verdicts, or None (no logo).
+
+    On exit the verdicts of this cycle are saved for the next one (not by a fenced worker).
+    """
+    district = app.settings.district
+    if not district.logo_files:
         yield None
         return
-    detector = LogoDetector.from_files(settings.district.logo_files)
+    detector = LogoDetector.from_files(district.logo_files)
+    cache = await asyncio.to_thread(ImageCache.load, app.sessions, detector.fingerprint)
+    recheck = timedelta(days=district.logo_recheck_days)
     async with build_client(IMAGE_TIMEOUT, max_connections=8) as client:
-        yield make_enricher(settings, client, detector=detector)
+        enricher = LogoEnricher(client, detector, cache, recheck=recheck)
+        try:
+            yield enricher
+        finally:
+            await asyncio.to_thread(cache.save, app.sessions, app.clock(), fence)
+            logger.info(
+                "logo step: %d reused, %d not modified, %d downloaded (%d bytes), %d analysed",
+                enricher.stats.reused,
+                enricher.stats.not_modified,
+                enricher.stats.downloaded,
+                enricher.stats.bytes,
+                enricher.stats.analysed,
+            )

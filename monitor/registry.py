@@ -54,7 +54,7 @@ class Account(BaseModel):
     platform: Literal["facebook", "facebook_group", "instagram", "x", "youtube"]
     platform_id: str = Field(min_length=1, max_length=200)
     school: str = Field(min_length=1)
-    kind: Literal["school", "class", "department", "club", "group"] = "school"
+    kind: Literal["school", "district", "class", "department", "club", "group"] = "school"
     audience: Literal["public", "private"] = "public"
     managers: tuple[str, ...] = Field(min_length=1)
     principals: tuple[PrincipalEntry, ...] = ()

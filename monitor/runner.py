@@ -24,6 +24,8 @@ from monitor.cycle import CycleResult, run_cycle
 from monitor.cycle_record import Fence
 from monitor.health import check_health
 from monitor.registry import Account
+from monitor.roster import roster_key
+from monitor.secrets import SecretMissing
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +79,16 @@ async def assembled_cycle(
     def specs(account: Account) -> Sequence[CheckSpec]:
         return checks_for(account.platform, attesters.get(account.id))
 
+    key: bytes | str
+    try:
+        key = roster_key(app.settings, env)
+    except SecretMissing as exc:
+        key = str(exc)  # student_privacy says why it is unknown; the secret's value never
+
     # Imported here: OpenCV takes a noticeable share of every `socmon` command's start-up.
     from monitor.logo_enricher import open_enricher
 
-    async with open_enricher(app.settings) as enrich:  # the district logo in banners, pictures
+    async with open_enricher(app, fence) as enrich:  # the district logo in banners, pictures
         result = await run_cycle(
             app,
             {**_no_api_platforms(app.clock), **connectors},
@@ -90,6 +98,7 @@ async def assembled_cycle(
             progress=progress,
             stop=stop,
             fence=fence,
+            roster_key=key,
         )
     if result.status != "failed" and (stop is None or not stop.is_set()):
         health = await check_health(app, result.cycle_id, env)

@@ -33,6 +33,9 @@ class District(_Section):
     email_domains: tuple[str, ...] = Field(min_length=1)
     timezone: str = "UTC"
     logo_files: tuple[Path, ...] = ()
+    # An unchanged banner/picture URL reuses its logo verdict this long before a conditional
+    # request asks whether the image changed (CDN URLs change with the image anyway).
+    logo_recheck_days: int = Field(default=7, ge=0, le=365)
     it_contact: str = ""
     communications: tuple[str, ...] = ()
     # Weekends never count; these dates don't either (with digest.school_days_only).
@@ -133,6 +136,11 @@ class Metrics(_Section):
     port: int = Field(9464, ge=0, le=65535)
 
 
+class Students(_Section):
+    # Name of the secret holding the HMAC key the consent roster's name hashes are made with.
+    key_secret: str = Field("SOCMON_ROSTER_KEY", pattern=SECRET_NAME)
+
+
 class Database(_Section):
     """How long socmon waits for its database before calling it unavailable."""
 
@@ -175,6 +183,7 @@ class Settings(_Section):
     digest: Digest = Digest()
     web: Web = Web()
     metrics: Metrics = Metrics()
+    students: Students = Students()
     database: Database = Database()
     lease: LeaseSettings = LeaseSettings()
     status: StatusAlerts = StatusAlerts()

@@ -95,11 +95,14 @@ def create_app(world: World) -> Starlette:
         return error_response(world, GraphError(400, 100, UNSUPPORTED.format(what)), None)
 
     async def stats(request: Request) -> Response:
-        return JSONResponse(world.stats() | {"social": world.social.stats()})
+        social = {"social": world.social.stats(), "images": dict(world.images)}
+        return JSONResponse(world.stats() | social)
 
     routes = [
         Route("/_sandbox/stats", stats),
-        image_route(),  # banners and pictures, some with the district logo (sandbox.images)
+        image_route(
+            counts=world.images
+        ),  # banners and pictures, some with the district logo (sandbox.images)
         *business_routes(world),
         *x.routes(world.social),
         *youtube.routes(world.social),

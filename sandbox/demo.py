@@ -25,6 +25,7 @@ from sandbox.social import (
     YtComment,
     snowflake,
 )
+from sandbox.students import STUDENT_PLANTED, add_social_student_posts, add_student_posts
 from sandbox.world import ADMIN_TASKS, EDITOR_TASKS, Comment, Page, Post, Role, World, digest
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ SYSTEM_TOKEN = "sandbox-system-token"
 BUSINESS_ID = "300000000000082"
 CHECK_IDS = frozenset(
     {"comments", "principal_admin", "two_admins", "privacy", "signature"}
-    | {"identifies_school", "work_email", "freshness"}
+    | {"identifies_school", "work_email", "freshness", "student_privacy"}
 )
 
 
@@ -133,6 +134,8 @@ DEMO_EXPECTED |= {
     )
     for a, checks in SOCIAL_PLANTED.items()
 }
+# Posts naming students beyond their consent (sandbox.students; roster config/students.example.csv).
+DEMO_EXPECTED |= {a: DEMO_EXPECTED[a] | {"student_privacy"} for a in STUDENT_PLANTED}
 # The district's Meta business owns a page nobody registered, and no longer owns eagle-point.
 DEMO_REGISTERED = {"eagle-point-elementary-fb", "unregistered-facebook-100000000000099"}
 DEMO_UNKNOWN |= {a: {"work_email"} for a in SOCIAL_PLANTED}
@@ -167,7 +170,9 @@ def demo_world(now: datetime, clock: Callable[[], datetime] | None = None) -> Wo
         _plant(school, page, now)
         if school.problem == "roles_forbidden":
             world.roles_forbidden.add(page.id)
+    add_student_posts(world, {s.account_id: s.page_id for s in SCHOOLS}, now)
     world.social = demo_social(now, clock or (lambda: now))
+    add_social_student_posts(world.social)
     return world
 
 

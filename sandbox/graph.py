@@ -22,7 +22,9 @@ PAGE_FIELDS = {
     "id", "name", "about", "description", "website", "emails", "link", "is_published",
     "cover", "picture", "posts", "category", "username", "fan_count", "followers_count",
 }  # fmt: skip
-POST_FIELDS = {"id", "created_time", "updated_time", "permalink_url", "message", "comments"}
+POST_FIELDS = {
+    "id", "created_time", "updated_time", "permalink_url", "message", "comments", "attachments",
+}  # fmt: skip
 COMMENT_FIELDS = {
     "id", "from", "message", "created_time", "is_hidden", "user_likes", "parent",
     "can_hide", "like_count", "comment_count",
@@ -218,6 +220,11 @@ def render_post(
                 newest_first=spec.modifiers.get("order") == "reverse_chronological",
                 summary=spec.modifiers.get("summary") == "true",
             )  # fmt: skip
+        elif name == "attachments":
+            if post.attachments:  # Graph leaves an empty edge out
+                wanted = set(spec.sub) if spec.sub else {"media_type", "description"}
+                rows = [{k: v for k, v in a.items() if k in wanted} for a in post.attachments]
+                out["attachments"] = {"data": rows}
         else:
             value = {
                 "id": post.id, "created_time": graph_time(post.created_time),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections import Counter
 from collections.abc import Mapping
 
 import cv2
@@ -132,8 +133,13 @@ def render(name: str, variant: str) -> bytes:
     return bytes(buf)
 
 
-def image_route(variants: Mapping[str, str] | None = None) -> Route:
-    """GET /_sandbox/img/{name}: `variants[name]` (default: the demo's) decides what it shows."""
+def image_route(
+    variants: Mapping[str, str] | None = None, counts: Counter[str] | None = None
+) -> Route:
+    """GET /_sandbox/img/{name}: `variants[name]` (default: the demo's) decides what it shows.
+
+    `counts` (when given) adds up requests, 304s and body bytes, for the benchmark.
+    """
     if variants is None:
         from sandbox.demo import DEMO_IMAGES  # the demo imports nothing from here: no cycle
 
@@ -142,6 +148,16 @@ def image_route(variants: Mapping[str, str] | None = None) -> Route:
 
     async def image(request: Request) -> Response:
         name = request.path_params["name"]
-        return Response(render(name, chosen.get(name, "plain")), media_type="image/png")
+        variant = chosen.get(name, "plain")
+        # Like a CDN: a strong validator, and 304 with no body when the client has it.
+        etag = f'"{zlib.crc32(f"{name}:{variant}".encode()):08x}"'
+        tally = counts if counts is not None else Counter[str]()
+        tally["requests"] += 1
+        if request.headers.get("if-none-match") == etag:
+            tally["not_modified"] += 1
+            return Response(status_code=304, headers={"ETag": etag})
+        body = render(name, variant)
+        tally["bytes"] += len(body)
+        return Response(body, media_type="image/png", headers={"ETag": etag})
 
     return Route("/_sandbox/img/{name}", image)

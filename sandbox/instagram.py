@@ -211,7 +211,7 @@ def render_media(request: Request, item: IgMedia, specs: dict[str, FieldSpec]) -
     values: dict[str, Any] = {
         "id": item.id, "timestamp": item.timestamp.strftime("%Y-%m-%dT%H:%M:%S+0000"),
         "permalink": item.permalink, "comments_count": _count(item.comments),
-        "is_comment_enabled": item.comments_enabled, "caption": "", "media_type": "IMAGE",
+        "is_comment_enabled": item.comments_enabled, "caption": item.caption, "media_type": "IMAGE",
         "media_url": f"{str(request.base_url).rstrip('/')}/_sandbox/img/{item.id}.png",
         "like_count": 3,
     }  # fmt: skip

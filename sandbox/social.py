@@ -61,6 +61,7 @@ class IgMedia:
     timestamp: datetime
     comments_enabled: bool = True
     comments: list[IgComment] = field(default_factory=list)
+    caption: str = ""
 
     @property
     def permalink(self) -> str:
@@ -100,6 +101,8 @@ class XPost:
     created_at: datetime
     reply_settings: str = "everyone"
     replies: list[XReply] = field(default_factory=list)
+    # X media objects: {"media_key": "3_1", "type": "photo", "alt_text": "..."}.
+    media: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -142,6 +145,8 @@ class YtChannel:
     privacy: str = "public"
     uploads: list[tuple[str, datetime]] = field(default_factory=list)
     threads: list[YtComment] = field(default_factory=list)
+    # video id -> (title, description); an upload without one is "Video <id>".
+    video_text: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass

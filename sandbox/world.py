@@ -60,6 +60,8 @@ class Post:
     created_time: datetime
     message: str = ""
     comments: list[Comment] = field(default_factory=list)
+    # Graph story attachments: {"media_type": "photo", "description": "..."}.
+    attachments: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def permalink_url(self) -> str:
@@ -119,6 +121,8 @@ class World:
     errors: int = 0
     # Instagram, X and YouTube data (sandbox.social), served beside the Graph pages.
     social: SocialWorld = field(default_factory=lambda: SocialWorld(clock=_no_clock))
+    # Image requests, 304s and body bytes served (sandbox.images), for the benchmark.
+    images: Counter[str] = field(default_factory=Counter)
     # Synthetic worlds: ids in listing order and a builder for pages not yet materialised.
     _order: list[str] | None = None
     _build: Callable[[str], Page | None] | None = None

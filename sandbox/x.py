@@ -189,6 +189,8 @@ def render_post(post: XPost, fields: set[str]) -> dict[str, Any]:
             "quote_count": 0, "bookmark_count": 0, "impression_count": 250,
         },
     }  # fmt: skip
+    if post.media:
+        values["attachments"] = {"media_keys": [m["media_key"] for m in post.media]}
     out: dict[str, Any] = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
     return out | {name: values[name] for name in fields if name in values}
 
@@ -228,7 +230,18 @@ def timeline_body(social: SocialWorld, request: Request, user_id: str) -> dict[s
         }
     size = _max_results(request, 5, 100, 10)
     fields = set(request.query_params.get("tweet.fields", "").split(","))
-    return _page([render_post(p, fields) for p in user.posts], request, size)
+    body = _page([render_post(p, fields) for p in user.posts], request, size)
+    shown = {row["id"] for row in body.get("data", [])}
+    wanted = set(request.query_params.get("media.fields", "").split(",")) | {"media_key"}
+    media = [
+        {k: v for k, v in m.items() if k in wanted}
+        for p in user.posts
+        if p.id in shown
+        for m in p.media
+    ]
+    if media and "attachments.media_keys" in request.query_params.get("expansions", ""):
+        body["includes"] = {"media": media}
+    return body
 
 
 def search_body(social: SocialWorld, request: Request) -> dict[str, Any]:

@@ -199,14 +199,22 @@ def playlist_body(social: SocialWorld, request: Request) -> dict[str, Any]:
             404, "playlistNotFound", "The playlist identified with the request's playlistId "
             "parameter cannot be found."
         )  # fmt: skip
-    items = [
-        {
+    parts = set(request.query_params.get("part", "").split(","))
+    items = []
+    for video, when in channel.uploads:
+        item: dict[str, Any] = {
             "kind": "youtube#playlistItem",
             "id": f"{playlist}.{video}",
             "contentDetails": {"videoId": video, "videoPublishedAt": _time(when)},
         }
-        for video, when in channel.uploads
-    ]
+        if "snippet" in parts:
+            title, description = channel.video_text.get(video, (f"Video {video}", ""))
+            item["snippet"] = {
+                "publishedAt": _time(when), "channelId": channel.id, "title": title,
+                "description": description, "playlistId": playlist,
+                "resourceId": {"kind": "youtube#video", "videoId": video},
+            }  # fmt: skip
+        items.append(item)
     return _page(items, request, "playlistItem")
 
 

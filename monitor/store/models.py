@@ -271,3 +271,76 @@ class PostSync(Base):
     marker: Mapped[str] = mapped_column(String(200))
     comments: Mapped[int] = mapped_column(Integer, default=0)
     read_at: Mapped[datetime]
+
+
+class ImageVerdict(Base):
+    """What the logo detector said about one banner or picture URL, and how to ask again.
+
+    Kept so that an image is downloaded and analysed only when it changed: the URL (CDN
+    URLs change with the image), the HTTP validators for a conditional request, and the
+    content hash (the same picture on many accounts is analysed once).
+    """
+
+    __tablename__ = "image_verdicts"
+
+    url_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the URL
+    detector: Mapped[str] = mapped_column(String(64))  # fingerprint of logos and method
+    seen: Mapped[bool] = mapped_column(Boolean)
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    etag: Mapped[str] = mapped_column(String(200), default="")
+    last_modified: Mapped[str] = mapped_column(String(64), default="")
+    analysed_at: Mapped[datetime]  # when the detector last ran on this content
+    checked_at: Mapped[datetime]  # when the URL was last downloaded or revalidated
+
+
+class RosterImport(Base):
+    """One import of the consent roster: when, how many, and a fingerprint of the key."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    imported_at: Mapped[datetime]
+    students: Mapped[int] = mapped_column(Integer)
+    # HMAC of a fixed label: tells a changed key from a current one, reveals nothing.
+    key_check: Mapped[str] = mapped_column(String(64))
+    # Most words in any hashed phrase: the longest n-gram the matcher looks up.
+    longest: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class StudentRow(Base):
+    """A student as socmon keeps them: id, school, consent; never a name."""
+
+    __tablename__ = "students"
+
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school: Mapped[str] = mapped_column(String(200), index=True)
+    consent: Mapped[str] = mapped_column(String(16))  # none | first_name | full
+
+
+class StudentNameKey(Base):
+    """A keyed hash (HMAC) of one folded way to write a student's name."""
+
+    __tablename__ = "student_name_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_id: Mapped[str] = mapped_column(
+        ForeignKey("students.student_id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # full | first | part
+    key_hash: Mapped[str] = mapped_column(String(64))
+
+
+class PrivacyResolution(Base):
+    """A manager's answer to a student_privacy finding: consent on file, or post edited."""
+
+    __tablename__ = "privacy_resolutions"
+    __table_args__ = (Index("ix_privacy_resolutions_account", "account_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(80))
+    post_id: Mapped[str] = mapped_column(String(200))
+    student_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # consent | edited
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")

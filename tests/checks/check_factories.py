@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from checks.base import AccountView, CheckOptions, Principal
+from checks.names import Roster, Student, build_roster, keyed_hash, name_phrases
 from connectors.base import AccountSnapshot, Admin, Comment, Fact, Post
 
 NOW = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
@@ -47,6 +48,7 @@ def snapshot(**overrides: Any) -> AccountSnapshot:
         posts=(post(comment("c1", hours_old=30, liked_by_account=True)),),
         last_post_at=ago(hours=48),
         logo_seen={"banner": False, "picture": False},
+        post_text_read=True,
     )
     return dataclasses.replace(clean, **overrides)
 
@@ -55,6 +57,33 @@ def hiding(*facts: Fact, **overrides: Any) -> AccountSnapshot:
     """The clean snapshot with these facts marked unexposed."""
     reasons = {fact: "not exposed by the platform" for fact in facts}
     return snapshot(unexposed=reasons, **overrides)
+
+
+ROSTER_KEY = b"test-roster-key-not-a-real-secret"
+# (student_id, first, last, preferred, school, consent): fictional students of the tests.
+STUDENTS = (
+    ("S-1001", "Jane", "Doe", "", "Hillcrest Elementary", "first_name"),
+    ("S-1002", "Zoë", "O'Brien", "", "Hillcrest Elementary", "none"),
+    ("S-1003", "Hope", "Castellano", "", "Hillcrest Elementary", "first_name"),
+    ("S-1004", "Anna", "Smith-Jones", "Annie", "Hillcrest Elementary", "first_name"),
+    ("S-1005", "Luis", "de la Cruz", "", "Hillcrest Elementary", "full"),
+    ("S-1006", "Marcus", "Whitfield", "", "Bayview Secondary", "first_name"),
+)
+
+
+def roster(
+    students: tuple[tuple[str, str, str, str, str, str], ...] = STUDENTS,
+    staff: tuple[str, ...] = (),
+) -> Roster:
+    """A roster of keyed hashes built the way the import stores it."""
+    rows = []
+    longest = 1
+    for student_id, first, last, preferred, school, consent in students:
+        student = Student(student_id, school, consent)
+        for kind, phrase in name_phrases(first, last, preferred):
+            rows.append((student, kind, keyed_hash(ROSTER_KEY, phrase)))
+            longest = max(longest, len(phrase.split()))
+    return build_roster(ROSTER_KEY, rows, staff, longest)
 
 
 def account(**overrides: Any) -> AccountView:
@@ -68,6 +97,7 @@ def account(**overrides: Any) -> AccountView:
         managers=("sam.ortiz@cmsd82.ca",),
         principals=(PRINCIPAL,),
         website="https://hillcrest.cmsd82.ca",
+        roster=roster(),
     )
     return dataclasses.replace(clean, **overrides)
 

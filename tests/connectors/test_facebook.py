@@ -553,3 +553,24 @@ async def test_a_page_reply_without_is_published_leaves_the_audience_unexposed(
     snap = await connector(client, sleep).fetch("111")
     assert snap.audience == ""
     assert not snap.exposes(Fact.AUDIENCE)
+
+
+async def test_it_reads_what_the_posts_say_their_media_and_the_pages_own_replies(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    # Shape: Graph API page post `message` and `attachments` (StoryAttachment: media_type,
+    # description, subattachments), developers.facebook.com/docs/graph-api/reference/story-attachment
+    graph.routes["page111"].mock(return_value=reply("page_post_texts.json"))
+    snap = await connector(client, sleep).fetch("111")
+    assert snap.post_text_read is True
+    art, concert, reminder = snap.posts
+    assert art.text == "Our Grade 4 art show opens on Friday!"
+    assert (art.has_media, art.alt_texts) == (
+        True,
+        ("Two students hang their paintings in the gym.",),
+    )
+    assert (concert.has_media, concert.alt_texts) == (True, ("The choir sings the finale.",))
+    assert (reminder.has_media, reminder.alt_texts) == (False, ())
+    assert reminder.own_replies == ("Yes, the daycare is open as usual.",)
+    assert [c.comment_id for c in reminder.comments] == ["111_703_1"]
+    assert "message,attachments{media_type,description" in page_fields(10, 50)

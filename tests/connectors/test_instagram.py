@@ -182,3 +182,30 @@ async def test_a_malformed_reply_is_unavailable_never_a_clean_snapshot(
     graph.routes["account"].mock(return_value=httpx.Response(200, json=account))
     with pytest.raises(Unavailable, match="malformed reply"):
         await connector(client, sleep).fetch(IG)
+
+
+async def test_it_reads_captions_and_the_accounts_own_replies(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    # Shape: IG Media `caption` and `media_type` (IMAGE | VIDEO | CAROUSEL_ALBUM),
+    # developers.facebook.com/docs/instagram-platform/reference/instagram-media
+    account = fixture("account_full.json")
+    account["media"]["data"][0] |= {"caption": "Book fair next week!", "media_type": "IMAGE"}
+    graph.routes["account"].mock(return_value=httpx.Response(200, json=account))
+    snap = await connector(client, sleep).fetch(IG)
+    assert snap.post_text_read is True
+    first, second = snap.posts
+    assert (first.text, first.has_media, first.own_replies) == (
+        "Book fair next week!", True, ("Next Tuesday!",),
+    )  # fmt: skip
+    assert (second.text, second.has_media, second.own_replies) == ("", True, ())
+
+
+async def test_without_the_username_the_posts_text_counts_as_unread(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    account = fixture("account_full.json")
+    del account["username"]
+    graph.routes["account"].mock(return_value=httpx.Response(200, json=account))
+    snap = await connector(client, sleep).fetch(IG)
+    assert snap.post_text_read is False

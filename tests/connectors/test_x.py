@@ -277,3 +277,37 @@ async def test_a_numeric_platform_id_is_looked_up_by_id(
 def test_snowflake_ids_carry_their_creation_time() -> None:
     assert snowflake_time(NEW_POST) == datetime(2026, 11, 20, 8, 15, tzinfo=UTC)
     assert snowflake_time("not-an-id") is None
+
+
+async def test_it_reads_post_text_media_alt_text_and_the_accounts_own_replies(
+    api: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    # Shape: X API v2 `attachments.media_keys` with `expansions=attachments.media_keys` and
+    # `includes.media` (media.fields type, alt_text), docs.x.com/x-api/fundamentals/expansions
+    timeline = copy.deepcopy(fixture("timeline.json"))
+    timeline["data"][1]["attachments"] = {"media_keys": ["3_2123068710712246272"]}
+    timeline["includes"] = {
+        "media": [
+            {"media_key": "3_2123068710712246272", "type": "photo", "alt_text": "Grade 2 class"}
+        ]
+    }
+    api.routes["timeline"].mock(return_value=httpx.Response(200, json=timeline))
+    snap = await connector(client, sleep).fetch("LincolnElemPW")
+    assert snap.post_text_read is True
+    newest, pictures, _welcome = snap.posts
+    assert (newest.text, newest.has_media) == ("Book fair next week!", False)
+    assert newest.own_replies == ("@JordanParent Tuesday, 3-6 pm.",)
+    assert (pictures.has_media, pictures.alt_texts) == (True, ("Grade 2 class",))
+    request = api.routes["timeline"].calls.last.request
+    assert request.url.params["expansions"] == "attachments.media_keys"
+    assert "alt_text" in request.url.params["media.fields"]
+
+
+async def test_replies_beyond_search_leave_the_accounts_own_replies_unread(
+    api: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    timeline = fixture("timeline.json")
+    timeline["data"][2]["public_metrics"]["reply_count"] = 4  # the 20-day-old post
+    api.routes["timeline"].mock(return_value=httpx.Response(200, json=timeline))
+    snap = await connector(client, sleep).fetch("LincolnElemPW")
+    assert snap.post_text_read is False

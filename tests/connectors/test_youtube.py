@@ -271,3 +271,34 @@ async def test_a_private_channel_is_private(
     del channel["items"][0]["status"]
     api.routes["channels"].mock(return_value=httpx.Response(200, json=channel))
     assert (await connector(client, sleep).fetch(CHANNEL)).audience == "public"
+
+
+async def test_it_reads_video_titles_descriptions_and_the_channels_own_replies(
+    api: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    # Shape: playlistItems `snippet` (title, description, resourceId.videoId), one quota unit
+    # whatever the parts, developers.google.com/youtube/v3/docs/playlistItems#resource
+    uploads = fixture("uploads.json")
+    uploads["items"][0]["snippet"] = {
+        "publishedAt": "2026-11-19T16:00:00Z",
+        "channelId": CHANNEL,
+        "title": "Winter concert 2026",
+        "description": "The Grade 5 choir sings.",
+        "resourceId": {"kind": "youtube#video", "videoId": "vidNEW00001"},
+    }
+    api.routes["uploads"].mock(return_value=httpx.Response(200, json=uploads))
+    snap = await connector(client, sleep).fetch(CHANNEL)
+    assert snap.post_text_read is True
+    concert = next(p for p in snap.posts if p.post_id == "vidNEW00001")
+    assert concert.text == "Winter concert 2026\nThe Grade 5 choir sings."
+    assert concert.has_media is True
+    assert concert.own_replies == ("Thank you!",)
+    params = api.routes["uploads"].calls.last.request.url.params
+    assert params["part"] == "snippet,contentDetails"
+
+
+async def test_without_the_owners_oauth_the_channels_replies_count_as_unread(
+    api: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    snap = await connector(client, sleep, oauth=None).fetch(CHANNEL)
+    assert snap.post_text_read is False

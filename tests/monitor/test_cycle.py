@@ -16,8 +16,10 @@ from connectors.base import AccountSnapshot, Admin, AuthFailed, Unavailable
 from monitor.context import App
 from monitor.cycle import run_cycle
 from monitor.registry import Account
+from monitor.roster import RosterEntry
+from monitor.roster_store import store_roster
 from monitor.settings import District, Settings
-from monitor.store.db import make_engine, session_factory
+from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.migrate import upgrade
 from monitor.store.models import AccountRow, CheckRun, CheckState, Cycle, Lapse
 
@@ -61,7 +63,11 @@ def clean_snapshot(acct: Account) -> AccountSnapshot:
         audience="public",
         comment_setting="off",
         last_post_at=T0,
+        post_text_read=True,
     )
+
+
+ROSTER_KEY = b"test-roster-key-for-the-cycle-tests"
 
 
 def make_app(tmp_path: Path, accounts: Sequence[Account]) -> App:
@@ -81,9 +87,11 @@ def make_app(tmp_path: Path, accounts: Sequence[Account]) -> App:
 def test_a_clean_account_passes_every_check(tmp_path: Path) -> None:
     acct = account()
     app = make_app(tmp_path, [acct])
-    result = asyncio.run(
-        run_cycle(app, {"facebook": FakeConnector({acct.platform_id: clean_snapshot(acct)})})
-    )
+    student = RosterEntry("S-1", "Quentin", "Farrowdale", "", acct.school, "none")
+    with transaction(app.sessions) as session:
+        store_roster(session, [student], ROSTER_KEY, T0)
+    connector = FakeConnector({acct.platform_id: clean_snapshot(acct)})
+    result = asyncio.run(run_cycle(app, {"facebook": connector}, roster_key=ROSTER_KEY))
     with app.sessions() as s:
         states = {st.check_id: st.status for st in s.scalars(select(CheckState))}
     assert (result.ok, result.failed) == (1, 0)

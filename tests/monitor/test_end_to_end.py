@@ -19,7 +19,7 @@ from store_factories import T0
 
 from monitor.check_json import SCHEMA_PATH
 from monitor.context import App
-from monitor.demo import DEMO_SECRETS, EXAMPLES, demo_settings, seed_attestations
+from monitor.demo import DEMO_SECRETS, EXAMPLES, demo_settings, seed_attestations, seed_roster
 from monitor.registry import load_registry
 from monitor.runner import run_check_cycle
 from monitor.store.db import make_engine, session_factory
@@ -57,6 +57,7 @@ def test_a_cycle_finds_exactly_the_planted_lapses_and_unknowns(
     app = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
 
     seed_attestations(app)
+    seed_roster(app)
     result = asyncio.run(run_check_cycle(app, env=DEMO_SECRETS))
 
     with app.sessions() as s:

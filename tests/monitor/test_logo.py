@@ -16,8 +16,9 @@ from checks.base import CheckOptions, Status
 from connectors.base import AccountSnapshot, Fact
 from connectors.images import Image, decode_image
 from monitor.errors import UserError
+from monitor.image_cache import ImageCache
 from monitor.logo import LogoDetector
-from monitor.logo_enricher import make_enricher, open_enricher
+from monitor.logo_enricher import LogoEnricher
 from monitor.registry import Account
 from monitor.settings import District, Settings
 from sandbox.images import DECOYS, district_logo, jpeg, paste, photo_background, shift_colours
@@ -177,6 +178,11 @@ def snapshot(**fields: object) -> AccountSnapshot:
     return AccountSnapshot(**(base | fields))  # type: ignore[arg-type]
 
 
+def enricher(client: httpx.AsyncClient, detector: LogoDetector) -> LogoEnricher:
+    """The logo step with an empty, in-memory verdict cache."""
+    return LogoEnricher(client, detector, ImageCache(detector.fingerprint))
+
+
 def jpeg_reply(img: Image) -> httpx.Response:
     return httpx.Response(200, content=jpeg(img, 80), headers={"content-type": "image/jpeg"})
 
@@ -195,7 +201,7 @@ async def test_the_enricher_passes_the_signature_on_the_logo_in_the_banner(
     respx.get(BANNER_URL).mock(return_value=jpeg_reply(banner(20, scale=0.7)))
     respx.get(PICTURE_URL).mock(return_value=jpeg_reply(banner(21, logo=None, size=(170, 170))))
     async with httpx.AsyncClient() as client:
-        enrich = make_enricher(settings((CONFIG_LOGO,)), client, detector=detector)
+        enrich = enricher(client, detector)
         enriched = await enrich(ACCOUNT, snapshot())
     assert enriched.logo_seen == {"banner": True, "picture": False}
     status, detail = signature_of(enriched)
@@ -209,9 +215,7 @@ async def test_the_enricher_gives_a_lapse_when_only_a_look_alike_is_there(
     respx.get(BANNER_URL).mock(return_value=jpeg_reply(banner(22, logo="letters")))
     respx.get(PICTURE_URL).mock(return_value=jpeg_reply(banner(23, logo=None, size=(170, 170))))
     async with httpx.AsyncClient() as client:
-        enriched = await make_enricher(settings((CONFIG_LOGO,)), client, detector=detector)(
-            ACCOUNT, snapshot()
-        )
+        enriched = await enricher(client, detector)(ACCOUNT, snapshot())
     assert enriched.logo_seen == {"banner": False, "picture": False}
     assert signature_of(enriched)[0] is Status.LAPSE
 
@@ -225,9 +229,7 @@ async def test_the_enricher_gives_unknown_for_an_image_it_cannot_read(
     garbage.headers["content-type"] = "image/jpeg"
     respx.get(PICTURE_URL).mock(return_value=garbage)
     async with httpx.AsyncClient() as client:
-        enriched = await make_enricher(settings((CONFIG_LOGO,)), client, detector=detector)(
-            ACCOUNT, snapshot()
-        )
+        enriched = await enricher(client, detector)(ACCOUNT, snapshot())
     assert enriched.logo_seen == {"banner": None, "picture": None}
     status, detail = signature_of(enriched)
     assert status is Status.UNKNOWN and "could not be checked" in detail
@@ -239,31 +241,19 @@ async def test_the_enricher_counts_a_missing_banner_as_no_logo_without_fetching(
 ) -> None:
     route = respx.get(PICTURE_URL).mock(return_value=jpeg_reply(banner(24, scale=0.7)))
     async with httpx.AsyncClient() as client:
-        enriched = await make_enricher(settings((CONFIG_LOGO,)), client, detector=detector)(
+        enriched = await enricher(client, detector)(
             ACCOUNT, snapshot(banner_url="", picture_url=PICTURE_URL)
         )
     assert enriched.logo_seen == {"banner": False, "picture": True}
     assert route.call_count == 1 and len(respx.calls) == 1
 
 
-async def test_the_enricher_leaves_logo_seen_empty_when_no_logo_is_configured() -> None:
-    async with httpx.AsyncClient() as client:
-        enriched = await make_enricher(settings(()), client)(ACCOUNT, snapshot())
-    assert enriched.logo_seen == {}
-    assert "no district logo configured" in signature_of(enriched)[1]
+def test_without_a_logo_configured_only_the_text_counts() -> None:
+    assert "no district logo configured" in signature_of(snapshot())[1]
 
 
 async def test_the_enricher_leaves_unexposed_images_to_the_check(detector: LogoDetector) -> None:
     hidden = snapshot(unexposed={Fact.IMAGES: "not exposed"})
     async with httpx.AsyncClient() as client:
-        enriched = await make_enricher(settings((CONFIG_LOGO,)), client, detector=detector)(
-            ACCOUNT, hidden
-        )
+        enriched = await enricher(client, detector)(ACCOUNT, hidden)
     assert enriched.logo_seen == {}
-
-
-async def test_open_enricher_builds_nothing_without_logo_files() -> None:
-    async with open_enricher(settings(())) as enrich:
-        assert enrich is None
-    async with open_enricher(settings((CONFIG_LOGO,))) as enrich:
-        assert enrich is not None

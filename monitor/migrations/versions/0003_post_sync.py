@@ -1,7 +1,7 @@
 """per-post sync state (incremental comment reads)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0003
+Revises: 0008
 Create Date: 2026-11-30
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0003"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
