@@ -358,7 +358,7 @@ class FacebookConnector:
         tally = await self._complete_posts(page_id, page, token, budget, ledger)
         snapshot = build_snapshot(page_id, page, admins, unexposed, self._clock())
         # Own replies on a skipped post, or past a cut-short read, were not read this time.
-        text_read = snapshot.post_text_read and not ledger.skipped and not tally.stopped
+        text_read = snapshot.post_text_read and not ledger.omitted and not tally.stopped
         return replace(
             snapshot,
             coverage={Fact.COMMENTS: tally.coverage()},
@@ -427,6 +427,7 @@ class FacebookConnector:
             mark = ledger.unchanged(str(post["id"]), marker)
             if mark is not None:
                 tally.add(max(len(found), mark.comments), total_count(comments))
+                ledger.omitted += cursor_after(comments) is not None
                 continue
             if not tally.stopped:
                 params = {

@@ -192,7 +192,7 @@ class InstagramConnector(FacebookConnector):
         if not snapshot.exposes(Fact.COMMENTS):
             return snapshot
         # Own replies on a skipped media item, or past a cut-short read, were not read this time.
-        text_read = snapshot.post_text_read and not ledger.skipped and not tally.stopped
+        text_read = snapshot.post_text_read and not ledger.omitted and not tally.stopped
         return replace(
             snapshot,
             coverage={Fact.COMMENTS: tally.coverage()},
@@ -237,6 +237,11 @@ class InstagramConnector(FacebookConnector):
             mark = ledger.unchanged(str(item["id"]), str(count)) if count is not None else None
             if mark is not None:
                 tally.add(mark.comments, count)
+                edges = [item.get("comments")] + [
+                    c.get("replies") for c in edge_rows(item.get("comments"), where)
+                    if isinstance(c, dict)
+                ]  # fmt: skip
+                ledger.omitted += any(cursor_after(e) is not None for e in edges)
                 continue
             was_stopped = bool(tally.stopped)
             read = await self._complete_comments(item, user_id, token, budget, tally)

@@ -25,6 +25,9 @@ class SyncLedger:
         self._whole: dict[str, tuple[str, int]] = {}
         self._settled: dict[str, SyncMark] = {}
         self.skipped = 0
+        # Skipped items whose comments were not all in the reply that carried the item: what
+        # they say (the account's own replies included) was not read this time.
+        self.omitted = 0
 
     def unchanged(self, item_id: str, marker: str) -> SyncMark | None:
         """The last mark when the item has not changed since (its comments need no read)."""

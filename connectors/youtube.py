@@ -317,7 +317,7 @@ class YouTubeConnector(ThreadReader):
             snapshot,
             coverage={Fact.COMMENTS: tally.coverage()},
             sync=ledger.marks(),
-            post_text_read=own_replies_read and not ledger.skipped and not tally.stopped,
+            post_text_read=own_replies_read and not ledger.omitted and not tally.stopped,
         )
 
     def _snapshot(

@@ -135,6 +135,9 @@ class ThreadReader:
                 mark = ledger.unchanged(thread_id, marker)
                 if mark is not None:
                     tally.add(mark.comments, mark.comments)
+                    carried = _dict(thread.get("replies")).get("comments")
+                    carried_count = len(carried) if isinstance(carried, list) else 0
+                    ledger.omitted += isinstance(total, int) and total > carried_count
                     continue
                 stopped_before = bool(tally.stopped)
                 read = await self._complete_replies(thread, grant, budget, tally)
