@@ -123,11 +123,20 @@ class CheckSpec:
     remediation: str
     audience: str  # who is told: "managers", "communications" or "it"
     fn: CheckFn
+    # The snapshot facts whose completeness the verdict depends on.
+    reads: tuple[Fact, ...] = ()
+    # What to do where a platform lets a person do less (Instagram has no "liked by the account").
+    platform_remediation: Mapping[str, str] = field(default_factory=dict)
+
+    def remediation_for(self, platform: str) -> str:
+        """The remediation that platform lets a person carry out."""
+        return self.platform_remediation.get(platform, self.remediation)
 
     def run(
         self, account: AccountView, snapshot: AccountSnapshot, options: CheckOptions
     ) -> Finding:
-        return self.fn(account, snapshot, options)
+        """The check's verdict, never a pass on a fact that was read only in part."""
+        return guard_coverage(account, snapshot, self.reads, self.fn(account, snapshot, options))
 
     @property
     def clause_text(self) -> str:
@@ -147,6 +156,8 @@ def check(
     remediation: str,
     severity: str = "medium",
     audience: str = "managers",
+    reads: tuple[Fact, ...] = (),
+    platform_remediation: Mapping[str, str] | None = None,
 ) -> Callable[[CheckFn], CheckSpec]:
     """Declare a check; raises at import time when the metadata is incomplete."""
 
@@ -164,7 +175,10 @@ def check(
             raise ValueError(f"check {id!r} has unknown audience {audience!r}")
         if not remediation.strip():
             raise ValueError(f"check {id!r} has no remediation")
-        spec = CheckSpec(id, title, severity, clauses, remediation, audience, fn)
+        spec = CheckSpec(
+            id, title, severity, clauses, remediation, audience, fn, reads,
+            dict(platform_remediation or {}),
+        )  # fmt: skip
         _REGISTERED[id] = spec
         return spec
 
@@ -181,6 +195,30 @@ def unexposed(
         Status.UNKNOWN,
         f"{account.account_id}: {fact.value} cannot be read ({reason}).",
         {"fact": fact.value, "reason": reason},
+    )
+
+
+def guard_coverage(
+    account: AccountView, snapshot: AccountSnapshot, reads: tuple[Fact, ...], finding: Finding
+) -> Finding:
+    """Attach the coverage of `reads` to the evidence; a pass on a partial read becomes unknown.
+
+    A lapse stays a lapse: what *was* read already proves it.
+    """
+    covered = {f: snapshot.coverage[f] for f in reads if f in snapshot.coverage}
+    if not covered:
+        return finding
+    evidence = dict(finding.evidence)
+    evidence["coverage"] = {f.value: c.as_evidence() for f, c in covered.items()}
+    partial = [(f, c) for f, c in covered.items() if not c.complete]
+    if finding.status is not Status.PASS or not partial:
+        return Finding(finding.check_id, finding.status, finding.detail, evidence)
+    fact, cover = partial[0]
+    return Finding(
+        finding.check_id,
+        Status.UNKNOWN,
+        f"{account.account_id}: {fact.value} were read only in part ({cover.missing}).",
+        evidence,
     )
 
 

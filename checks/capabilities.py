@@ -193,8 +193,10 @@ def _spec_for(spec: CheckSpec, cap: Capability, attested_by: Mapping[str, str]) 
         return spec
     if cap.mode is Mode.ATTESTED:
         by = attested_by.get(spec.id, "")
-        return replace(spec, fn=partial(attestation_finding, spec.id, by=by, note=cap.note))
-    return replace(spec, fn=partial(impossible_finding, spec.id, cap.note))
+        return replace(
+            spec, fn=partial(attestation_finding, spec.id, by=by, note=cap.note), reads=()
+        )
+    return replace(spec, fn=partial(impossible_finding, spec.id, cap.note), reads=())
 
 
 _PLAIN: dict[str, tuple[CheckSpec, ...]] = {}

@@ -57,6 +57,19 @@ def _covered_by_review(
         "in socmon; or turn comments off."
     ),
     severity="high",
+    reads=(Fact.COMMENTS,),
+    # Only what each platform lets the account do: Instagram has no like by the account,
+    # and X shows socmon neither hidden nor liked replies, only answers.
+    platform_remediation={
+        "instagram": (
+            "Hide or answer each comment older than a day, or mark the comments reviewed in "
+            "socmon; or turn comments off on the post."
+        ),
+        "x": (
+            "Answer each reply older than a day, or mark the replies reviewed in socmon; or "
+            "limit who can reply to the post."
+        ),
+    },
 )
 def comments(account: AccountView, snapshot: AccountSnapshot, options: CheckOptions) -> Finding:
     """Lapse when an enabled account has a comment older than the window nobody handled."""

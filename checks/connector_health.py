@@ -29,6 +29,8 @@ FACEBOOK_SCOPES = (
     "pages_manage_metadata",
 )
 BUSINESS_SCOPE = "business_management"  # only when a business id is configured
+# Instagram comments through a business system user (and `username`, since 27 Aug 2024).
+INSTAGRAM_SCOPES = ("instagram_basic", "instagram_manage_comments", "pages_read_engagement")
 LABELS = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "youtube": "YouTube"}
 
 
@@ -72,10 +74,11 @@ def credential_id(platform: str) -> str:
 
 
 def needed_scopes(platform: str, *, business_id: str = "") -> tuple[str, ...]:
-    """The permissions the checks need on this platform (only Facebook reports scopes)."""
-    if platform != "facebook":
+    """The permissions the checks need on this platform (Facebook's debug_token reports them)."""
+    scopes = {"facebook": FACEBOOK_SCOPES, "instagram": INSTAGRAM_SCOPES}.get(platform)
+    if scopes is None:
         return ()
-    return FACEBOOK_SCOPES + ((BUSINESS_SCOPE,) if business_id else ())
+    return scopes + ((BUSINESS_SCOPE,) if business_id else ())
 
 
 def _day(moment: datetime) -> str:
@@ -113,6 +116,8 @@ def credential_finding(
     token: TokenFacts | None = None,
     token_error: str = "",
     auth_failures: Sequence[str] = (),
+    capped: Sequence[str] = (),
+    without_grant: Sequence[str] = (),
     accounts_read: int = 0,
     needed: Sequence[str] = (),
     warn_days: int = EXPIRY_WARNING_DAYS,
@@ -140,6 +145,20 @@ def credential_finding(
         noun = "account was" if len(auth_failures) == 1 else "accounts were"
         problems.append(
             f"was refused for {len(auth_failures)} {noun} in this cycle ({auth_failures[0]})"
+        )
+    if capped:
+        # Not a passing throttle: nothing is read until the cap resets or the plan changes.
+        evidence["capped"] = len(capped)
+        noun = "account" if len(capped) == 1 else "accounts"
+        problems.append(f"hit its usage cap: {len(capped)} {noun} unread ({capped[0]})")
+    if without_grant:
+        # Held-for-review comments and the channel's likes answer only to its own grant.
+        evidence["without_grant"] = list(without_grant)
+        names = ", ".join(without_grant[:5]) + (" ..." if len(without_grant) > 5 else "")
+        noun = "channel" if len(without_grant) == 1 else "channels"
+        problems.append(
+            f"lacks the channel's own grant for {len(without_grant)} {noun} ({names}): "
+            "run 'socmon connect youtube ACCOUNT' for each"
         )
     if problems:
         return Finding(

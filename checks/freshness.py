@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
     clauses=(Citation(LPSD, "1.7"),),
     remediation="Post an update, or ask communications to retire the account if it is unused.",
     severity="low",
+    reads=(Fact.POSTS,),
 )
 def freshness(account: AccountView, snapshot: AccountSnapshot, options: CheckOptions) -> Finding:
     """Lapse when the newest post is older than `options.freshness_days`, or there is none."""

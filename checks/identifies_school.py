@@ -108,6 +108,7 @@ def names_school(school: str, profile: str, district: str = "") -> bool:
         "to the school website."
     ),
     severity="low",
+    reads=(Fact.PROFILE,),
 )
 def identifies_school(
     account: AccountView, snapshot: AccountSnapshot, options: CheckOptions

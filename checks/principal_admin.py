@@ -49,6 +49,7 @@ def _same_person(principal: Principal, admin: Admin) -> bool:
         "and record them in the accounts registry."
     ),
     severity="medium",
+    reads=(Fact.ADMINS,),
 )
 def principal_admin(
     account: AccountView, snapshot: AccountSnapshot, options: CheckOptions

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
         "to public)."
     ),
     severity="high",
+    reads=(Fact.AUDIENCE,),
 )
 def privacy(account: AccountView, snapshot: AccountSnapshot, options: CheckOptions) -> Finding:
     """Lapse when the platform shows the account public but the registry declares it private."""

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from checks.base import LPSD, AccountView, CheckOptions, Citation, Finding, Status, check
-from connectors.base import AccountSnapshot
+from connectors.base import AccountSnapshot, Fact
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ _UNSAFE = re.compile(r"[^a-z0-9-]+")
     ),
     severity="medium",
     audience="communications",
+    reads=(Fact.OWNERSHIP,),
 )
 def registered(account: AccountView, snapshot: AccountSnapshot, options: CheckOptions) -> Finding:
     """One snapshot cannot say who owns a page: the cycle-level verdict is `ownership_findings`."""

@@ -35,6 +35,7 @@ def _norm(text: str) -> str:
         "district logo in the banner or profile picture."
     ),
     severity="low",
+    reads=(Fact.PROFILE, Fact.IMAGES),
 )
 def signature(account: AccountView, snapshot: AccountSnapshot, options: CheckOptions) -> Finding:
     """Pass on the signature text or a detected logo; lapse when neither is there."""

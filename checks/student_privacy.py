@@ -153,6 +153,8 @@ def _example(hit: _Hit, reason: str, account: AccountView) -> dict[str, object]:
         "consent on file with 'socmon students resolve'."
     ),
     severity="high",
+    # Post texts, and the account's own replies among the comments.
+    reads=(Fact.POSTS, Fact.COMMENTS),
 )
 def student_privacy(
     account: AccountView, snapshot: AccountSnapshot, options: CheckOptions

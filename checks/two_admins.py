@@ -21,6 +21,7 @@ def _identity(admin: Admin) -> str:
     clauses=(Citation(CRPS, "3.d"), Citation(CRPS, "4.b")),
     remediation="Add a second staff admin (for example the principal) to the account.",
     severity="medium",
+    reads=(Fact.ADMINS,),
 )
 def two_admins(account: AccountView, snapshot: AccountSnapshot, options: CheckOptions) -> Finding:
     """Lapse when the account has fewer admins than `options.min_admins`."""

@@ -46,6 +46,7 @@ def in_district(address: str, domains: tuple[str, ...]) -> bool:
         "district work address."
     ),
     severity="medium",
+    reads=(Fact.EMAILS,),
 )
 def work_email(account: AccountView, snapshot: AccountSnapshot, options: CheckOptions) -> Finding:
     """Lapse when a contact or manager email is outside the district's domains."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Fact(StrEnum):
@@ -55,6 +55,17 @@ class Comment:
     held_for_review: bool = False
     by_account: bool = False
 
+    @property
+    def settled(self) -> bool:
+        """The account dealt with it on the platform (or wrote it): nothing left to do."""
+        return (
+            self.hidden
+            or self.liked_by_account
+            or self.replied_by_account
+            or self.held_for_review
+            or self.by_account
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Post:
@@ -73,6 +84,46 @@ class Post:
     has_media: bool | None = None
     # The account's own replies under the post (some connectors keep them out of `comments`).
     own_replies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How completely one fact was read: what the read covered and, if cut short, why."""
+
+    complete: bool
+    # In words, for evidence and digests: "all 612 comments and replies on 48 posts ...".
+    covered: str
+    # Why the read stopped early ("read 500 of at least 612 comments before ..."); "" if complete.
+    missing: str = ""
+    read: int = 0
+    # What the platform says exists (its own counts); None when it gives none.
+    at_least: int | None = None
+
+    def as_evidence(self) -> dict[str, object]:
+        """The coverage as plain JSON-able evidence."""
+        return {
+            "complete": self.complete,
+            "covered": self.covered,
+            "missing": self.missing,
+            "read": self.read,
+            "at_least": self.at_least,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SyncMark:
+    """What a post looked like at its last complete read, when every comment was settled.
+
+    `marker` is the platform's change signal (Facebook updated_time, Instagram
+    comments_count, YouTube thread updatedAt and totalReplyCount, X reply_count): while
+    it is unchanged the post's comments need not be read again.
+    """
+
+    marker: str
+    comments: int
+    # When the post was last read in full (None: in this read). The store drops marks older
+    # than a day, so a like or hide undone without a new comment is seen within a day.
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +154,16 @@ class AccountSnapshot:
     # Logo detection results filled in after the fetch, keyed "banner"/"picture":
     # True seen, False not seen, None the image could not be fetched or decoded.
     logo_seen: Mapping[str, bool | None] = field(default_factory=dict)
+    # fact -> how completely it was read; a fact without an entry was read in one piece.
+    coverage: Mapping[Fact, Coverage] = field(default_factory=dict)
+    # post (or thread) id -> its sync mark, for the next cycle to skip what did not change.
+    sync: Mapping[str, SyncMark] = field(default_factory=dict)
+
+    def incomplete(self, fact: Fact) -> Coverage | None:
+        """The coverage of `fact` when its read was cut short, else None."""
+        cover = self.coverage.get(fact)
+        return cover if cover is not None and not cover.complete else None
+
     # When the detector last analysed each image's content (cached verdicts keep their date).
     logo_analysed_at: Mapping[str, datetime] = field(default_factory=dict)
     # True when the connector read what the posts say (text, alt text, own replies, media):
@@ -156,6 +217,15 @@ class RateLimited(ConnectorError):
         self.retry_after = retry_after
 
 
+class UsageCapReached(ConnectorError):
+    """The platform's billing cap for the period is spent: no read succeeds until a person acts."""
+
+    kind = "usage_cap"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
 class Unavailable(ConnectorError):
     """The platform did not answer properly (5xx, timeout, malformed reply)."""
 
@@ -181,4 +251,13 @@ class Connector(Protocol):
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
         """Fetch one account; raise a ConnectorError when it cannot."""
+        ...
+
+
+@runtime_checkable
+class SyncingConnector(Connector, Protocol):
+    """A connector that can skip posts unchanged since their last complete read."""
+
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one account, re-reading only posts whose marker changed."""
         ...

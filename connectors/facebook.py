@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,11 +27,12 @@ from connectors.base import (
     NotFound,
     PermissionMissing,
     Post,
+    SyncMark,
 )
+from connectors.budget import CallBudget, Tally
 from connectors.graph import (  # noqa: F401 -- re-exported for callers of connectors.facebook
     _TOKENISH,
     AUTH_SUBCODES,
-    DEFAULT_RETRY_AFTER,
     RATE_LIMIT_CODES,
     _business_usage,
     _header_json,
@@ -46,19 +47,31 @@ from connectors.graph import (  # noqa: F401 -- re-exported for callers of conne
     require_dict,
     usage_of,
 )
-from connectors.http import RetryPolicy, Throttle, request_json
+from connectors.graph_throttle import GraphThrottle
+from connectors.http import RetryPolicy, request_json
+from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
 
 COMMENT_FIELDS = "id,from,message,created_time,is_hidden,user_likes,parent{id}"
 ROLE_FIELDS = "id,name,tasks"
+# Graph's default comment order is chronological (oldest first): ask for the newest first,
+# replies included (filter=stream), with the total count to say how much is left unread.
+COMMENT_MODIFIERS = "order(reverse_chronological).filter(stream).summary(true)"
 
 
 def post_fields(max_comments: int) -> str:
-    """Sub-fields of one post, its comments (replies included) expanded inline."""
-    comments = f"comments.limit({max_comments}).filter(stream){{{COMMENT_FIELDS}}}"
+    """Sub-fields of one post, its comments (replies included) expanded inline, newest first."""
+    comments = f"comments.limit({max_comments}).{COMMENT_MODIFIERS}{{{COMMENT_FIELDS}}}"
     media = "attachments{media_type,description,subattachments{media_type,description}}"
-    return f"id,created_time,permalink_url,message,{media},{comments}"
+    return f"id,created_time,updated_time,permalink_url,message,{media},{comments}"
+
+
+def total_count(edge: Any) -> int | None:
+    """The edge's `summary.total_count` (comments Graph says exist), None when absent."""
+    summary = edge.get("summary") if isinstance(edge, dict) else None
+    count = summary.get("total_count") if isinstance(summary, dict) else None
+    return count if isinstance(count, int) else None
 
 
 def page_fields(max_posts: int, max_comments: int) -> str:
@@ -208,11 +221,12 @@ class FacebookConnector:
         business_id: str = "",
         max_posts: int = 10,
         max_comments: int = 50,
-        max_pages_of_results: int = 5,
+        max_calls_per_account: int = 50,
+        comment_horizon_days: int = 90,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], datetime],
-        throttle: Throttle | None = None,
+        throttle: GraphThrottle | None = None,
         throttle_at_percent: float = 90.0,
         max_throttle_delay: float = 60.0,
     ) -> None:
@@ -220,18 +234,22 @@ class FacebookConnector:
         self._root = f"{base_url.rstrip('/')}/{api_version.strip('/')}"
         self._system_token = system_token
         self._business_id = business_id
+        # Page sizes: posts and comments per Graph call.
         self._max_posts = max_posts
         self._max_comments = max_comments
-        self._max_extra_calls = max_pages_of_results
+        self._max_calls = max_calls_per_account
+        self._horizon_days = comment_horizon_days
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
-        # Pass one Throttle to every Graph connector (Instagram too): usage is per app.
-        self.throttle = throttle or Throttle(
-            "facebook", sleep=sleep, clock=lambda: clock().timestamp()
+        # Pass one GraphThrottle to both Graph connectors (Instagram too): app usage is shared.
+        self.throttle = throttle or GraphThrottle(
+            "graph",
+            sleep=sleep,
+            clock=lambda: clock().timestamp(),
+            throttle_at_percent=throttle_at_percent,
+            max_delay=max_throttle_delay,
         )
-        self._throttle_at = throttle_at_percent
-        self._max_throttle_delay = max_throttle_delay
         self._tokens: dict[str, str] | None = None
         # A failed listing is not asked again by every page of the cycle (one connector a cycle).
         self._tokens_error: ConnectorError | None = None
@@ -239,26 +257,15 @@ class FacebookConnector:
         self._tokens_lock = asyncio.Lock()
         self.graph_calls = 0  # HTTP requests sent, retries included (for the benchmark)
 
-    async def _before_request(self) -> None:
-        await self.throttle.wait(max_wait=self._retry.retry_after_cap)
-        self.graph_calls += 1
+    async def _get(
+        self, path: str, params: dict[str, str], token: str, scope: str = ""
+    ) -> dict[str, Any]:
+        """One Graph GET about the object `scope` (a Page or Instagram account id)."""
 
-    def _on_response(self, response: httpx.Response) -> None:
-        usage = usage_of(response)
-        if usage is None:
-            return
-        percent, regain = usage
-        if percent >= 100:
-            self.throttle.hold(regain or DEFAULT_RETRY_AFTER, f"usage at {percent:.0f}%")
-        elif percent >= self._throttle_at:
-            # Slow down in proportion to how close usage is to the limit.
-            ceiling = regain or self._max_throttle_delay
-            share = max(percent - self._throttle_at, 1.0) / max(100 - self._throttle_at, 1.0)
-            self.throttle.hold(ceiling * share, f"usage at {percent:.0f}%")
-        else:
-            self.throttle.release()
+        async def before() -> None:
+            await self.throttle.wait(scope, max_wait=self._retry.retry_after_cap)
+            self.graph_calls += 1
 
-    async def _get(self, path: str, params: dict[str, str], token: str) -> dict[str, Any]:
         body = await request_json(
             self._client,
             "GET",
@@ -268,8 +275,8 @@ class FacebookConnector:
             classify=classify_graph_error,
             retry=self._retry,
             sleep=self._sleep,
-            on_response=self._on_response,
-            before_request=self._before_request,
+            on_response=self.throttle.observe,
+            before_request=before,
         )
         return require_dict(body, path)
 
@@ -317,10 +324,17 @@ class FacebookConnector:
         return tokens[page_id], generation
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
-        """Fetch one page; reload the page tokens once if Facebook rejects the page token."""
+        """Fetch one page, reading every post's comments."""
+        return await self.fetch_since(platform_id, {})
+
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one page, skipping the comments of posts unchanged since their settled read.
+
+        Reloads the page tokens once if Facebook rejects the page token.
+        """
         token, generation = await self._page_token(platform_id)
         try:
-            return await self._fetch_with(platform_id, token)
+            return await self._fetch_with(platform_id, token, known)
         except PermissionMissing:
             raise
         except AuthFailed:
@@ -329,60 +343,137 @@ class FacebookConnector:
                     logger.info("a Facebook page token was rejected; reloading page tokens")
                     await self.load_page_tokens()
             token, _ = await self._page_token(platform_id)
-            return await self._fetch_with(platform_id, token)
+            return await self._fetch_with(platform_id, token, known)
 
-    async def _fetch_with(self, page_id: str, token: str) -> AccountSnapshot:
-        budget = [self._max_extra_calls]  # extra paging calls left for this fetch
+    async def _fetch_with(
+        self, page_id: str, token: str, known: Mapping[str, SyncMark]
+    ) -> AccountSnapshot:
+        budget = CallBudget(self._max_calls)
+        budget.take()
         fields = page_fields(self._max_posts, self._max_comments)
-        page = await self._get(page_id, {"fields": fields}, token)
-        await self._complete_posts(page_id, page, token, budget)
+        page = await self._get(page_id, {"fields": fields}, token, page_id)
         unexposed: dict[Fact, str] = {}
         admins = await self._admins(page_id, token, budget, unexposed)
-        return build_snapshot(page_id, page, admins, unexposed, self._clock())
+        ledger = SyncLedger(known)
+        tally = await self._complete_posts(page_id, page, token, budget, ledger)
+        snapshot = build_snapshot(page_id, page, admins, unexposed, self._clock())
+        # Own replies on a skipped post, or past a cut-short read, were not read this time.
+        text_read = snapshot.post_text_read and not ledger.omitted and not tally.stopped
+        return replace(
+            snapshot,
+            coverage={Fact.COMMENTS: tally.coverage()},
+            sync=ledger.marks(snapshot.posts),
+            post_text_read=text_read,
+        )
 
     async def _more(
-        self, path: str, params: dict[str, str], edge: Any, token: str, budget: list[int]
-    ) -> list[Any]:
-        """Rows of the further result pages of `edge`, within the extra-call budget."""
+        self,
+        path: str,
+        params: dict[str, str],
+        edge: Any,
+        token: str,
+        budget: CallBudget,
+        scope: str,
+    ) -> tuple[list[Any], bool]:
+        """Rows of every further result page of `edge`; False when the budget cut it short."""
         rows: list[Any] = []
         after = cursor_after(edge)
-        while after is not None and budget[0] > 0:
-            budget[0] -= 1
-            reply = await self._get(path, {**params, "after": after}, token)
+        while after is not None:
+            if not budget.take():
+                return rows, False
+            # Only the cursor is followed, on our own base_url: `next` may name another
+            # host and carries a token in its query string.
+            reply = await self._get(path, {**params, "after": after}, token, scope)
             data = edge_rows(reply, path)
             rows.extend(data)
             after = cursor_after(reply) if data else None
-        return rows
+        return rows, True
+
+    def _in_scope(self, post: dict[str, Any], horizon: datetime, where: str) -> bool:
+        """Published or commented on (Graph's updated_time) inside the scan horizon."""
+        latest = post.get("updated_time") or post.get("created_time")
+        return parse_time(latest, where) >= horizon
 
     async def _complete_posts(
-        self, page_id: str, page: dict[str, Any], token: str, budget: list[int]
-    ) -> None:
-        """Follow posts/comments paging (rare) until the configured counts are reached."""
+        self,
+        page_id: str,
+        page: dict[str, Any],
+        token: str,
+        budget: CallBudget,
+        ledger: SyncLedger,
+    ) -> Tally:
+        """Read every post back to the horizon and every comment and reply on each, newest first."""
+        where = f"page {page_id}"
+        horizon = self._clock() - timedelta(days=self._horizon_days)
+        tally = Tally(self._horizon_days)
         posts = page.get("posts")
-        rows = edge_rows(posts, f"page {page_id}")
-        if rows and len(rows) < self._max_posts:
-            params = {
-                "fields": post_fields(self._max_comments),
-                "limit": str(self._max_posts - len(rows)),
-            }
-            rows.extend(await self._more(f"{page_id}/posts", params, posts, token, budget))
-            del rows[self._max_posts :]
+        rows = edge_rows(posts, where)
+        # Posts come newest first: page on while the last one read is inside the horizon.
+        if rows and isinstance(rows[-1], dict) and self._in_scope(rows[-1], horizon, where):
+            params = {"fields": post_fields(self._max_comments), "limit": str(self._max_posts)}
+            more, whole = await self._more_posts(page_id, params, posts, token, budget, horizon)
+            rows.extend(more)
+            if not whole:
+                tally.stop(f"older posts were reached: {budget.spent_reason}")
         for post in rows:
             if not isinstance(post, dict) or not post.get("id"):
                 continue  # build_snapshot reports it as malformed
+            if not self._in_scope(post, horizon, f"post {post['id']}"):
+                continue
             comments = post.get("comments")
             found = edge_rows(comments, f"post {post['id']}")
-            if found and len(found) < self._max_comments:
+            # updated_time moves when someone comments: unchanged means nothing new to read.
+            marker = str(post.get("updated_time") or post.get("created_time"))
+            mark = ledger.unchanged(str(post["id"]), marker)
+            if mark is not None:
+                tally.add(max(len(found), mark.comments), total_count(comments))
+                ledger.omitted += cursor_after(comments) is not None
+                continue
+            if not tally.stopped:
                 params = {
                     "fields": COMMENT_FIELDS,
                     "filter": "stream",
-                    "limit": str(self._max_comments - len(found)),
+                    "order": "reverse_chronological",
+                    "limit": str(self._max_comments),
                 }
                 path = f"{post['id']}/comments"
-                found.extend(await self._more(path, params, comments, token, budget))
+                more, whole = await self._more(path, params, comments, token, budget, page_id)
+                found.extend(more)
+                if whole:
+                    ledger.read_whole(str(post["id"]), marker, len(found))
+                else:
+                    tally.stop(budget.spent_reason)
+            elif cursor_after(comments) is not None:
+                tally.stop(budget.spent_reason)
+            tally.add(len(found), total_count(comments))
+        return tally
+
+    async def _more_posts(
+        self,
+        page_id: str,
+        params: dict[str, str],
+        posts: Any,
+        token: str,
+        budget: CallBudget,
+        horizon: datetime,
+    ) -> tuple[list[Any], bool]:
+        """Further pages of posts until one ends outside the horizon; False when cut short."""
+        rows: list[Any] = []
+        after = cursor_after(posts)
+        path = f"{page_id}/posts"
+        while after is not None:
+            if not budget.take():
+                return rows, False
+            reply = await self._get(path, {**params, "after": after}, token, page_id)
+            data = edge_rows(reply, path)
+            rows.extend(data)
+            last = data[-1] if data else None
+            inside = isinstance(last, dict) and self._in_scope(last, horizon, path)
+            after = cursor_after(reply) if inside else None
+        return rows, True
 
     async def _admins(
-        self, page_id: str, token: str, budget: list[int], unexposed: dict[Fact, str]
+        self, page_id: str, token: str, budget: CallBudget, unexposed: dict[Fact, str]
     ) -> tuple[Admin, ...]:
         """People with the MANAGE task, from /roles (and /assigned_users with a business id)."""
         sources = [(f"{page_id}/roles", {"fields": ROLE_FIELDS})]
@@ -391,13 +482,20 @@ class FacebookConnector:
             sources.append((f"{page_id}/assigned_users", params))
         people: dict[str, tuple[str, set[str]]] = {}
         for path, params in sources:
+            if not budget.take():
+                unexposed[Fact.ADMINS] = f"page roles not read: {budget.spent_reason}"
+                return ()
             try:
-                reply = await self._get(path, params, token)
+                reply = await self._get(path, params, token, page_id)
             except PermissionMissing:
                 # A partial admin list could open false lapses: say "unknown" instead.
                 unexposed[Fact.ADMINS] = "the token lacks permission to read page roles"
                 return ()
-            rows = edge_rows(reply, path) + await self._more(path, params, reply, token, budget)
+            more, whole = await self._more(path, params, reply, token, budget, page_id)
+            if not whole:
+                unexposed[Fact.ADMINS] = f"page roles read only in part: {budget.spent_reason}"
+                return ()
+            rows = edge_rows(reply, path) + more
             for row in rows:
                 if not isinstance(row, dict) or not row.get("id"):
                     raise _malformed(path, "a person without id")

@@ -29,16 +29,22 @@ AUTH_SUBCODES = {
     467: "token invalid",
 }
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
-DEFAULT_RETRY_AFTER = 60.0
 # Tokens are never put in messages, but Graph's own message is quoted: scrub
 # anything long and token-shaped from it in case Graph echoes a credential.
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-|]{32,}")
 
 
-def _rate_limit_wait(response: httpx.Response) -> float:
-    """Seconds until access returns, from X-Business-Use-Case-Usage, else a minute."""
+def _rate_limit_wait(response: httpx.Response) -> float | None:
+    """Seconds until access returns: Retry-After, else the business regain time.
+
+    None when neither names a wait (a regain time of 0 means "now"): the retry then
+    backs off a few seconds with jitter instead of guessing a long pause.
+    """
+    retry_after = response.headers.get("Retry-After", "").strip()
+    if retry_after.isdigit():
+        return float(retry_after)
     minutes = max((m for _, m in _business_usage(response)), default=0.0)
-    return minutes * 60 if minutes > 0 else DEFAULT_RETRY_AFTER
+    return minutes * 60 if minutes > 0 else None
 
 
 def classify_graph_error(response: httpx.Response) -> ConnectorError | None:
@@ -76,6 +82,11 @@ def _percent(entry: dict[str, Any]) -> float:
     return max((float(v) for v in values if isinstance(v, int | float)), default=0.0)
 
 
+def percent_of(entry: dict[str, Any]) -> float:
+    """The highest of call count, CPU time and total time, in percent of the limit."""
+    return _percent(entry)
+
+
 def _header_json(response: httpx.Response, name: str) -> Any:
     try:
         return json.loads(response.headers.get(name) or "null")
@@ -100,6 +111,24 @@ def _business_usage(response: httpx.Response) -> list[tuple[float, float]]:
                 (_percent(entry), float(regain) if isinstance(regain, int | float) else 0.0)
             )
     return found
+
+
+def business_usage_by_object(response: httpx.Response) -> dict[str, tuple[float, float]]:
+    """Object id -> (highest usage percent, seconds to regain access) from the business header."""
+    data = _header_json(response, "X-Business-Use-Case-Usage")
+    found: dict[str, tuple[float, float]] = {}
+    for object_id, entries in data.items() if isinstance(data, dict) else ():
+        for entry in entries if isinstance(entries, list) else ():
+            if not isinstance(entry, dict):
+                continue
+            regain = entry.get("estimated_time_to_regain_access")
+            seconds = float(regain) * 60 if isinstance(regain, int | float) else 0.0
+            percent, wait = found.get(str(object_id), (0.0, 0.0))
+            found[str(object_id)] = (max(percent, _percent(entry)), max(wait, seconds))
+    return found
+
+
+header_json = _header_json
 
 
 def usage_of(response: httpx.Response) -> tuple[float, float] | None:

@@ -12,13 +12,16 @@ recent media and their comments with replies; paging only when a list is cut.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import AccountSnapshot, Comment, Fact, Post, Unavailable
+from connectors.base import AccountSnapshot, Comment, Fact, Post, SyncMark, Unavailable
+from connectors.budget import CallBudget, Tally
 from connectors.facebook import FacebookConnector
 from connectors.graph import cursor_after, edge_rows, parse_time
+from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
 
@@ -176,37 +179,115 @@ class InstagramConnector(FacebookConnector):
 
     platform = "instagram"
 
-    async def fetch(self, platform_id: str) -> AccountSnapshot:
-        """Fetch one Instagram account by its Instagram user id."""
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one Instagram account by its Instagram user id, skipping unchanged media."""
         token = self._system_token
-        budget = [self._max_extra_calls]
+        budget = CallBudget(self._max_calls)
+        budget.take()
         fields = account_fields(self._max_posts, self._max_comments)
-        user = await self._get(platform_id, {"fields": fields}, token)
-        await self._complete_media(platform_id, user, token, budget)
-        return build_snapshot(platform_id, user, self._clock())
+        user = await self._get(platform_id, {"fields": fields}, token, platform_id)
+        ledger = SyncLedger(known)
+        tally = await self._complete_media(platform_id, user, token, budget, ledger)
+        snapshot = build_snapshot(platform_id, user, self._clock())
+        if not snapshot.exposes(Fact.COMMENTS):
+            return snapshot
+        # Own replies on a skipped media item, or past a cut-short read, were not read this time.
+        text_read = snapshot.post_text_read and not ledger.omitted and not tally.stopped
+        return replace(
+            snapshot,
+            coverage={Fact.COMMENTS: tally.coverage()},
+            sync=ledger.marks(snapshot.posts),
+            post_text_read=text_read,
+        )
 
     async def _complete_media(
-        self, user_id: str, user: dict[str, Any], token: str, budget: list[int]
-    ) -> None:
-        """Follow media and comment paging (rare) within the extra-call budget."""
+        self,
+        user_id: str,
+        user: dict[str, Any],
+        token: str,
+        budget: CallBudget,
+        ledger: SyncLedger,
+    ) -> Tally:
+        """Read every media item back to the horizon, every comment and every reply on each."""
+        where = f"instagram account {user_id}"
+        horizon = self._clock() - timedelta(days=self._horizon_days)
+        tally = Tally(self._horizon_days, noun="media item", scope="published")
         media = user.get("media")
-        rows = edge_rows(media, f"instagram account {user_id}")
-        if rows and len(rows) < self._max_posts and cursor_after(media) is not None:
-            params = {
-                "fields": media_fields(self._max_comments),
-                "limit": str(self._max_posts - len(rows)),
-            }
-            rows.extend(await self._more(f"{user_id}/media", params, media, token, budget))
-            del rows[self._max_posts :]
+        rows = edge_rows(media, where)
+        after = cursor_after(media)
+        path = f"{user_id}/media"
+        params = {"fields": media_fields(self._max_comments), "limit": str(self._max_posts)}
+        # Media come newest first: page on while the last one read is inside the horizon.
+        while after is not None and rows and _published(rows[-1], where) >= horizon:
+            if not budget.take():
+                tally.stop(f"older media were reached: {budget.spent_reason}")
+                break
+            reply = await self._get(path, {**params, "after": after}, token, user_id)
+            data = edge_rows(reply, path)
+            rows.extend(data)
+            after = cursor_after(reply) if data else None
         for item in rows:
             if not isinstance(item, dict) or not item.get("id"):
                 continue  # build_snapshot reports it as malformed
-            comments = item.get("comments")
-            found = edge_rows(comments, f"media {item['id']}")
-            if found and len(found) < self._max_comments:
-                params = {
-                    "fields": comment_fields(self._max_comments),
-                    "limit": str(self._max_comments - len(found)),
-                }
-                path = f"{item['id']}/comments"
-                found.extend(await self._more(path, params, comments, token, budget))
+            if _published(item, where) < horizon:
+                continue
+            count = item.get("comments_count")
+            count = count if isinstance(count, int) else None
+            # comments_count moves with every new comment or reply: unchanged, nothing to read.
+            mark = ledger.unchanged(str(item["id"]), str(count)) if count is not None else None
+            if mark is not None:
+                tally.add(mark.comments, count)
+                edges = [item.get("comments")] + [
+                    c.get("replies") for c in edge_rows(item.get("comments"), where)
+                    if isinstance(c, dict)
+                ]  # fmt: skip
+                ledger.omitted += any(cursor_after(e) is not None for e in edges)
+                continue
+            was_stopped = bool(tally.stopped)
+            read = await self._complete_comments(item, user_id, token, budget, tally)
+            if count is not None and not tally.stopped and not was_stopped:
+                ledger.read_whole(str(item["id"]), str(count), read)
+            tally.add(read, count)
+        return tally
+
+    async def _complete_comments(
+        self, item: dict[str, Any], user_id: str, token: str, budget: CallBudget, tally: Tally
+    ) -> int:
+        """Follow the comments cursor of one media item and each comment's replies cursor."""
+        comments = item.get("comments")
+        found = edge_rows(comments, f"media {item['id']}")
+        if tally.stopped:
+            if cursor_after(comments) is not None:
+                tally.stop(budget.spent_reason)
+        else:
+            params = {
+                "fields": comment_fields(self._max_comments),
+                "limit": str(self._max_comments),
+            }
+            path = f"{item['id']}/comments"
+            more, whole = await self._more(path, params, comments, token, budget, user_id)
+            found.extend(more)
+            if not whole:
+                tally.stop(budget.spent_reason)
+        read = 0
+        for comment in found:
+            if not isinstance(comment, dict) or not comment.get("id"):
+                continue  # build_snapshot reports it as malformed
+            replies = comment.get("replies")
+            answers = edge_rows(replies, f"comment {comment['id']}")
+            if cursor_after(replies) is not None:
+                if tally.stopped:
+                    tally.stop(budget.spent_reason)
+                else:
+                    params = {"fields": REPLY_FIELDS, "limit": str(self._max_comments)}
+                    path = f"{comment['id']}/replies"
+                    more, whole = await self._more(path, params, replies, token, budget, user_id)
+                    answers.extend(more)
+                    if not whole:
+                        tally.stop(budget.spent_reason)
+            read += 1 + len(answers)
+        return read
+
+
+def _published(row: Any, where: str) -> datetime:
+    return parse_time(row.get("timestamp") if isinstance(row, dict) else None, where)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,18 +28,28 @@ import httpx
 
 from connectors.base import (
     AccountSnapshot,
-    AuthFailed,
     Comment,
-    ConnectorError,
+    Coverage,
     Fact,
     NotFound,
     PermissionMissing,
     Post,
-    RateLimited,
+    SyncMark,
     Unavailable,
+    UsageCapReached,
 )
+from connectors.budget import CallBudget
 from connectors.graph import parse_time, require_dict
 from connectors.http import RetryPolicy, Throttle, request_json
+from connectors.sync import SyncLedger
+from connectors.x_errors import (  # noqa: F401 -- re-exported for callers of connectors.x
+    CAP_REASON,
+    DEFAULT_RETRY_AFTER,
+    _problems,
+    classify_x_error,
+    is_usage_cap,
+    reset_in,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +67,8 @@ SEARCH_QUERY_MAX = 512  # characters in one recent-search query (standard access
 # Prices per resource read since February 2026 (see docs/platform-apis.md).
 PRICE_USER_READ = 0.010
 PRICE_POST_READ = 0.005
-DEFAULT_RETRY_AFTER = 60.0
 # X windows are 15 minutes: waiting up to a full window is cheaper than failing the account.
 MAX_RESET_WAIT = 15 * 60.0
-_TOKENISH = re.compile(r"[A-Za-z0-9%_\-]{40,}")
 # X snowflake ids carry their creation time: milliseconds since this epoch, shifted by 22 bits.
 _SNOWFLAKE_EPOCH_MS = 1288834974657
 
@@ -71,48 +79,6 @@ def snowflake_time(tweet_id: str) -> datetime | None:
         return None
     millis = (int(tweet_id) >> 22) + _SNOWFLAKE_EPOCH_MS
     return datetime.fromtimestamp(millis / 1000, UTC)
-
-
-def reset_in(response: httpx.Response, now: datetime) -> float | None:
-    """Seconds until `x-rate-limit-reset` (epoch seconds), None when the header is absent."""
-    raw = response.headers.get("x-rate-limit-reset", "")
-    if not raw.isdigit():
-        return None
-    return max(int(raw) - now.timestamp(), 0.0)
-
-
-def classify_x_error(response: httpx.Response, now: datetime) -> ConnectorError | None:
-    """Map an X reply (problem JSON: title, detail, type, status) to a typed error."""
-    status = response.status_code
-    if 200 <= status < 300:
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    body = body if isinstance(body, dict) else {}
-    title = str(body.get("title", ""))[:80]
-    detail = _TOKENISH.sub("[redacted]", str(body.get("detail", "")))[:200]
-    said = f"X said (HTTP {status}): {title}: {detail}".rstrip(": ")
-    if status == 429:
-        wait = reset_in(response, now)
-        return RateLimited(
-            f"X rate limit. {said}", retry_after=DEFAULT_RETRY_AFTER if wait is None else wait
-        )
-    if status == 401:
-        return AuthFailed(f"X bearer token rejected. {said}")
-    if status == 403:
-        return PermissionMissing(f"X refused the app access. {said}")
-    if status == 404:
-        return NotFound(f"X resource not found. {said}")
-    if status >= 500:
-        return Unavailable(f"X unavailable. {said}")
-    return ConnectorError(f"X refused the request. {said}", permanent=True)
-
-
-def _problems(body: dict[str, Any]) -> list[dict[str, Any]]:
-    errors = body.get("errors")
-    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
 
 def _text(value: Any) -> str:
@@ -153,7 +119,7 @@ class XConnector:
         bearer_token: str,
         max_posts: int = 10,
         max_comments: int = 50,
-        max_pages_of_results: int = 3,
+        max_calls_per_account: int = 50,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], datetime],
@@ -165,7 +131,7 @@ class XConnector:
         # X allows 5..100 results per timeline page and 10..100 per search page.
         self._max_posts = min(max(max_posts, 5), 100)
         self._max_comments = max_comments
-        self._max_extra_calls = max_pages_of_results
+        self._max_calls = max_calls_per_account
         self._retry = retry or RetryPolicy(retry_after_cap=max_reset_wait)
         self._sleep = sleep
         self._clock = clock
@@ -175,6 +141,23 @@ class XConnector:
         self.x_calls = 0
         self.users_read = 0
         self.posts_read = 0
+        # X charges a resource once per UTC day: resource ids already paid for, by day.
+        self._charged: dict[str, set[str]] = {}
+        # Set when X answers UsageCapExceeded: no further request goes out with this connector.
+        self.capped = ""
+
+    def _charge(self, kind: str, resource_id: str) -> bool:
+        """Count one resource read; False when X already charged it today."""
+        day = f"{kind}:{self._clock().date().isoformat()}"
+        seen = self._charged.setdefault(day, set())
+        if resource_id in seen:
+            return False
+        seen.add(resource_id)
+        if kind == "user":
+            self.users_read += 1
+        else:
+            self.posts_read += 1
+        return True
 
     @property
     def estimated_cost_usd(self) -> float:
@@ -193,6 +176,8 @@ class XConnector:
         throttle = self.throttle(family)
 
         async def before() -> None:
+            if self.capped:
+                raise UsageCapReached(self.capped)
             await throttle.wait(max_wait=self._max_reset_wait)
             self.x_calls += 1
 
@@ -205,23 +190,36 @@ class XConnector:
             elif remaining.isdigit():
                 throttle.release()
 
-        body = await request_json(
-            self._client,
-            "GET",
-            f"{self._root}/{path}",
-            params=params,
-            headers={"Authorization": f"Bearer {self._token}"},
-            classify=lambda r: classify_x_error(r, self._clock()),
-            retry=self._retry,
-            sleep=self._sleep,
-            on_response=seen,
-            before_request=before,
-        )
+        try:
+            body = await request_json(
+                self._client,
+                "GET",
+                f"{self._root}/{path}",
+                params=params,
+                headers={"Authorization": f"Bearer {self._token}"},
+                classify=lambda r: classify_x_error(r, self._clock()),
+                retry=self._retry,
+                sleep=self._sleep,
+                on_response=seen,
+                before_request=before,
+            )
+        except UsageCapReached as exc:
+            if not self.capped:
+                logger.warning("X usage cap reached: no more X reads this cycle")
+            self.capped = str(exc)
+            raise
         return require_dict(body, path)
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
         """Fetch one account: user, recent posts, and their replies where search reaches."""
+        return await self.fetch_since(platform_id, {})
+
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one account, searching replies only of posts whose reply count moved."""
+        ledger = SyncLedger(known)
         handle = platform_id.strip().lstrip("@")
+        budget = CallBudget(self._max_calls)
+        budget.take()
         user = await self._user(handle)
         user_id = str(user["id"])
         unexposed: dict[Fact, str] = {
@@ -241,10 +239,22 @@ class XConnector:
             if last_seen is None:
                 unexposed[Fact.POSTS] = reason
         else:
-            timeline = await self._timeline(user_id)
+            budget.take()
+            timeline = await self._timeline(user_id, budget, unexposed)
             username = _text(user.get("username")) or handle
-            posts, own_replies_read = await self._replies(user_id, username, timeline, unexposed)
+            posts, own_replies_read = await self._replies(
+                user_id, username, timeline, unexposed, budget, ledger
+            )
         fetched_at = self._clock()
+        coverage = {}
+        if protected is False:
+            replies = sum(len(p.comments) for p in posts)
+            coverage[Fact.COMMENTS] = Coverage(
+                complete=Fact.COMMENTS not in unexposed,
+                covered=f"{replies} replies by others on {len(posts)} posts read from the timeline",
+                missing=unexposed.get(Fact.COMMENTS, ""),
+                read=replies,
+            )
         times = [p.created_at for p in posts] + ([last_seen] if last_seen else [])
         settings = {p.comments_enabled for p in posts}
         comment_setting = "" if not posts else ("restricted" if settings == {False} else "on")
@@ -263,6 +273,8 @@ class XConnector:
             last_post_at=max(times, default=None),
             url=f"https://x.com/{_text(user.get('username')) or handle}",
             unexposed=unexposed,
+            coverage=coverage,
+            sync=ledger.marks(posts),
             # Post texts and media are in the timeline; the account's own replies only where
             # recent search reaches.
             post_text_read=own_replies_read,
@@ -282,11 +294,13 @@ class XConnector:
             raise _malformed(path, "no user data")
         if not user.get("id"):
             raise _malformed(path, "a user without id")
-        self.users_read += 1
+        self._charge("user", str(user["id"]))
         return user
 
-    async def _timeline(self, user_id: str) -> list[tuple[Post, int | None]]:
-        """Recent original posts with their reply counts (None when X did not say)."""
+    async def _timeline(
+        self, user_id: str, budget: CallBudget, unexposed: dict[Fact, str]
+    ) -> list[tuple[Post, int | None]]:
+        """Original posts back to the search horizon, with their reply counts (None: not said)."""
         path = f"users/{user_id}/tweets"
         params = {
             "tweet.fields": TWEET_FIELDS,
@@ -295,33 +309,50 @@ class XConnector:
             "expansions": "attachments.media_keys",
             "media.fields": MEDIA_FIELDS,
         }
-        body = await self._get("tweets", path, params)
-        rows = body.get("data", [])
-        if not isinstance(rows, list):
-            raise _malformed(path, "data is not a list")
-        media = _media_by_key(body)
-        posts = []
-        for row in rows[: self._max_posts]:
-            if not isinstance(row, dict) or not row.get("id"):
-                raise _malformed(path, "a post without id")
-            self.posts_read += 1
-            setting = _text(row.get("reply_settings")) or "everyone"
-            metrics = row.get("public_metrics")
-            replies = metrics.get("reply_count") if isinstance(metrics, dict) else None
-            attachments = row.get("attachments")
-            keys = attachments.get("media_keys") if isinstance(attachments, dict) else None
-            keys = [str(k) for k in keys] if isinstance(keys, list) else []
-            post = Post(
-                post_id=str(row["id"]),
-                created_at=parse_time(row.get("created_at"), path),
-                comments_enabled=setting not in RESTRICTED_REPLIES,
-                permalink=f"https://x.com/i/web/status/{row['id']}",
-                text=_text(row.get("text")),
-                alt_texts=tuple(media[k] for k in keys if media.get(k)),
-                has_media=bool(keys),
-            )
-            posts.append((post, replies if isinstance(replies, int) else None))
-        return posts
+        horizon = self._clock() - timedelta(days=SEARCH_DAYS)
+        posts: list[tuple[Post, int | None]] = []
+        while True:
+            body = await self._get("tweets", path, params)
+            rows = body.get("data", [])
+            if not isinstance(rows, list):
+                raise _malformed(path, "data is not a list")
+            media = _media_by_key(body)
+            for row in rows:
+                posts.append(self._timeline_post(row, path, media))
+            meta = body.get("meta")
+            token = meta.get("next_token") if isinstance(meta, dict) else None
+            # Older pages matter only while they can still hold posts whose replies search reaches.
+            if not isinstance(token, str) or not token or not rows:
+                return posts
+            if posts[-1][0].created_at < horizon:
+                return posts
+            if not budget.take():
+                unexposed[Fact.COMMENTS] = (
+                    f"posts of the last {SEARCH_DAYS} days not all read: {budget.spent_reason}"
+                )
+                return posts
+            params = {**params, "pagination_token": token}
+
+    def _timeline_post(self, row: Any, path: str, media: dict[str, str]) -> tuple[Post, int | None]:
+        if not isinstance(row, dict) or not row.get("id"):
+            raise _malformed(path, "a post without id")
+        self._charge("post", str(row["id"]))
+        setting = _text(row.get("reply_settings")) or "everyone"
+        metrics = row.get("public_metrics")
+        replies = metrics.get("reply_count") if isinstance(metrics, dict) else None
+        attachments = row.get("attachments")
+        keys = attachments.get("media_keys") if isinstance(attachments, dict) else None
+        keys = [str(k) for k in keys] if isinstance(keys, list) else []
+        post = Post(
+            post_id=str(row["id"]),
+            created_at=parse_time(row.get("created_at"), path),
+            comments_enabled=setting not in RESTRICTED_REPLIES,
+            permalink=f"https://x.com/i/web/status/{row['id']}",
+            text=_text(row.get("text")),
+            alt_texts=tuple(media[k] for k in keys if media.get(k)),
+            has_media=bool(keys),
+        )
+        return post, replies if isinstance(replies, int) else None
 
     async def _replies(
         self,
@@ -329,16 +360,27 @@ class XConnector:
         username: str,
         timeline: list[tuple[Post, int | None]],
         unexposed: dict[Fact, str],
+        budget: CallBudget,
+        ledger: SyncLedger,
     ) -> tuple[list[Post], bool]:
-        """The posts with their replies, and whether every post's replies were in reach;
+        """The posts with their replies, and whether every post's replies were read now;
         COMMENTS unexposed unless that picture is complete."""
         horizon = self._clock() - timedelta(days=SEARCH_DAYS)
         posts = [post for post, _ in timeline]
+        counts = {post.post_id: count for post, count in timeline}
+        # A reply count unchanged since a read where every reply was answered: nothing new.
+        unchanged = {
+            pid for pid, count in counts.items() if count and ledger.unchanged(pid, str(count))
+        }
         # A post X says has no replies needs no search; an unknown count is searched.
-        with_replies = [p for p, count in timeline if p.comments_enabled and count != 0]
+        with_replies = [
+            p
+            for p, count in timeline
+            if p.comments_enabled and count != 0 and p.post_id not in unchanged
+        ]
         beyond = [p for p in with_replies if p.created_at < horizon]
         searchable = [p for p in with_replies if p.created_at >= horizon]
-        found = await self._search(searchable) if searchable else []
+        found, whole = await self._search(searchable, budget) if searchable else ([], True)
         by_conversation: dict[str, list[dict[str, Any]]] = {}
         for row in found:
             by_conversation.setdefault(_text(row.get("conversation_id")), []).append(row)
@@ -351,7 +393,16 @@ class XConnector:
             unanswered += sum(1 for c in comments if not (c.by_account or c.replied_by_account))
             own = tuple(_text(r.get("text")) for r in rows if _text(r.get("author_id")) == user_id)
             posts[index] = replace(post, comments=comments, own_replies=tuple(t for t in own if t))
-        if beyond:
+        for post in searchable if whole else ():
+            count = counts.get(post.post_id)
+            if count is not None:
+                replies = len(by_conversation.get(post.post_id, ()))
+                ledger.read_whole(post.post_id, str(count), replies)
+        if Fact.COMMENTS in unexposed:
+            pass  # the timeline was already cut short
+        elif not whole:
+            unexposed[Fact.COMMENTS] = f"replies not all read: {budget.spent_reason}"
+        elif beyond:
             unexposed[Fact.COMMENTS] = (
                 f"{len(beyond)} post(s) with replies are older than the {SEARCH_DAYS} days X "
                 "search reaches"
@@ -361,10 +412,13 @@ class XConnector:
                 f"{unanswered} repl{'y' if unanswered == 1 else 'ies'} not answered by "
                 f"@{username}; X does not show whether a reply was hidden or liked by the account"
             )
-        return posts, not beyond
+        # A post skipped as unchanged had its own replies read earlier, not now.
+        return posts, whole and not beyond and not unchanged
 
-    async def _search(self, posts: list[Post]) -> list[dict[str, Any]]:
-        """Replies in the conversations of `posts`, several conversations per query."""
+    async def _search(
+        self, posts: list[Post], budget: CallBudget
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Replies in the conversations of `posts`, several per query; False when cut short."""
         queries: list[str] = []
         for post in posts:
             term = f"conversation_id:{post.post_id}"
@@ -372,7 +426,6 @@ class XConnector:
                 queries[-1] += f" OR {term}"
             else:
                 queries.append(term)
-        budget = self._max_extra_calls
         rows: list[dict[str, Any]] = []
         for query in queries:
             params = {
@@ -381,6 +434,8 @@ class XConnector:
                 "max_results": str(min(max(self._max_comments, 10), 100)),
             }
             while True:
+                if not budget.take():
+                    return rows, False
                 body = await self._get("search", "tweets/search/recent", params)
                 data = body.get("data", [])
                 if not isinstance(data, list):
@@ -389,14 +444,13 @@ class XConnector:
                     if not isinstance(row, dict) or not row.get("id"):
                         raise _malformed("tweets/search/recent", "a reply without id")
                     rows.append(row)
-                self.posts_read += len(data)
+                    self._charge("post", str(row["id"]))
                 meta = body.get("meta")
                 token = meta.get("next_token") if isinstance(meta, dict) else None
-                if not isinstance(token, str) or not token or budget <= 0 or not data:
+                if not isinstance(token, str) or not token or not data:
                     break
-                budget -= 1
                 params = {**params, "next_token": token}
-        return rows
+        return rows, True
 
 
 def _media_by_key(body: dict[str, Any]) -> dict[str, str]:

@@ -21,9 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -31,17 +31,20 @@ import httpx
 from connectors.base import (
     AccountSnapshot,
     AuthFailed,
-    Comment,
     ConnectorError,
     Fact,
     NotFound,
     PermissionMissing,
     Post,
     RateLimited,
+    SyncMark,
     Unavailable,
 )
+from connectors.budget import CallBudget, Tally
 from connectors.graph import parse_time, require_dict
 from connectors.http import RetryPolicy, request_json
+from connectors.sync import SyncLedger
+from connectors.youtube_comments import ThreadReader, _dict, _text, map_threads
 from connectors.youtube_quota import DailyQuota
 
 logger = logging.getLogger(__name__)
@@ -52,11 +55,11 @@ QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 SHORT_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 AUTH_REASONS = {"keyInvalid", "keyExpired", "authError", "API_KEY_INVALID", "invalid_grant"}
 DEFAULT_RETRY_AFTER = 60.0
-NO_OAUTH = "held comments need the channel owner's OAuth"
+NO_OAUTH = (
+    "held comments and the channel's likes need the channel's own grant "
+    "(run 'socmon connect youtube ACCOUNT')"
+)
 _URL = re.compile(r"https?://[^\s<>\"']+")
-# Comments on a video that is not among the latest uploads get this as the video's time
-# when no upload is known: freshness must never read a comment's time as a post's.
-UNKNOWN_VIDEO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _redact(text: str, secrets: tuple[str, ...]) -> str:
@@ -120,67 +123,7 @@ def classify_youtube_error(
     return ConnectorError(f"YouTube refused the request. {said}", permanent=True)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _comment(row: Any, channel_id: str, held: bool, replied: bool = False) -> Comment:
-    """One comment resource (top-level or reply) as a Comment."""
-    row = _dict(row)
-    snippet = _dict(row.get("snippet"))
-    if not row.get("id"):
-        raise Unavailable("malformed reply from commentThreads: a comment without id")
-    author_id = _text(_dict(snippet.get("authorChannelId")).get("value"))
-    return Comment(
-        comment_id=str(row["id"]),
-        created_at=parse_time(snippet.get("publishedAt"), "commentThreads"),
-        author=_text(snippet.get("authorDisplayName")),
-        text=_text(snippet.get("textOriginal")) or _text(snippet.get("textDisplay")),
-        # viewerRating is the OAuth user's own rating: with the owner's token, liked by the channel.
-        liked_by_account=snippet.get("viewerRating") == "like",
-        replied_by_account=replied,
-        held_for_review=held,
-        by_account=author_id == channel_id,
-    )
-
-
-def map_threads(threads: list[dict[str, Any]], channel_id: str, uploads: list[Post]) -> list[Post]:
-    """The uploads with their comments; threads on other videos become posts of their own."""
-    by_video: dict[str, list[Comment]] = {}
-    own: dict[str, list[str]] = {}  # the channel's own replies, kept for what they say
-    for thread in threads:
-        snippet = _dict(thread.get("snippet"))
-        held = thread.get("_held") is True
-        replies = _dict(thread.get("replies")).get("comments")
-        replies = replies if isinstance(replies, list) else []
-        others = [_comment(r, channel_id, held) for r in replies]
-        answered = any(c.by_account for c in others)
-        top = _comment(snippet.get("topLevelComment"), channel_id, held, answered)
-        video = _text(snippet.get("videoId")) or "channel"
-        by_video.setdefault(video, []).extend([top, *(c for c in others if not c.by_account)])
-        own.setdefault(video, []).extend(c.text for c in others if c.by_account and c.text)
-    # A video missing from the latest uploads is older than all of them.
-    older = min((p.created_at for p in uploads), default=UNKNOWN_VIDEO_TIME)
-    posts = [
-        replace(
-            p,
-            comments=tuple(by_video.pop(p.post_id, ())),
-            own_replies=tuple(own.pop(p.post_id, ())),
-        )
-        for p in uploads
-    ]
-    for video, comments in by_video.items():
-        link = f"https://www.youtube.com/watch?v={video}" if video != "channel" else ""
-        replies = tuple(own.get(video, ()))
-        posts.append(Post(video, older, None, tuple(comments), link, own_replies=replies))
-    return posts
-
-
-class YouTubeConnector:
+class YouTubeConnector(ThreadReader):
     """Reads YouTube channels (by channel id, UC...) into AccountSnapshots."""
 
     platform = "youtube"
@@ -192,10 +135,13 @@ class YouTubeConnector:
         base_url: str,
         api_key: str,
         oauth: dict[str, str] | None = None,
+        client_credentials: dict[str, str] | None = None,
+        grants: Mapping[str, str] | None = None,
         token_path: str = TOKEN_PATH,
         max_posts: int = 10,
         max_comments: int = 50,
-        max_pages_of_results: int = 3,
+        max_calls_per_account: int = 50,
+        comment_horizon_days: int = 90,
         quota: DailyQuota | None = None,
         daily_quota: int = 10_000,
         retry: RetryPolicy | None = None,
@@ -205,35 +151,56 @@ class YouTubeConnector:
         self._client = client
         self._base = base_url.rstrip("/")
         self._key = api_key
-        # {"client_id", "client_secret", "refresh_token"}: Google's authorized_user form.
+        # {"client_id", "client_secret", "refresh_token"}: one grant used for every channel
+        # (the older set-up; it answers only for the channel that made it).
         self._oauth = oauth
+        # {"client_id", "client_secret"} of the OAuth client, and channel id -> its own grant.
+        self._client_credentials = client_credentials or (
+            {k: oauth[k] for k in ("client_id", "client_secret")} if oauth else None
+        )
+        self._grants = dict(grants or {})
         self._token_url = f"{self._base}/{token_path.lstrip('/')}"
         self._max_posts = min(max_posts, 50)
         self._max_comments = min(max_comments, 100)
-        self._max_extra_calls = max_pages_of_results
+        self._max_calls = max_calls_per_account
+        self._horizon_days = comment_horizon_days
         self.quota = quota or DailyQuota(daily_quota, clock)
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
-        self._access: tuple[str, datetime] | None = None
+        self._access: dict[str, tuple[str, datetime]] = {}  # refresh token -> access token
         self._access_lock = asyncio.Lock()
         self.youtube_calls = 0
 
     def _secrets(self) -> tuple[str, ...]:
         oauth = self._oauth or {}
-        access = self._access[0] if self._access else ""
-        return (self._key, access, oauth.get("refresh_token", ""), oauth.get("client_secret", ""))
+        client = self._client_credentials or {}
+        return (
+            self._key,
+            oauth.get("refresh_token", ""),
+            client.get("client_secret", ""),
+            *self._grants.values(),
+            *(access for access, _ in self._access.values()),
+        )
 
-    async def _list(self, resource: str, params: dict[str, str], oauth: bool = False) -> Any:
-        """One `list` call (1 quota unit): with the API key, or the owner's access token."""
+    def grant_for(self, channel_id: str) -> str | None:
+        """The refresh token that answers for this channel: its own grant, else the shared one."""
+        if self._client_credentials is None:
+            return None
+        if channel_id in self._grants:
+            return self._grants[channel_id]
+        return self._oauth["refresh_token"] if self._oauth else None
+
+    async def _list(self, resource: str, params: dict[str, str], grant: str | None = None) -> Any:
+        """One `list` call (1 quota unit): with the API key, or the channel's access token."""
 
         async def before() -> None:
             self.quota.charge(1)
             self.youtube_calls += 1
 
         headers: dict[str, str] = {}
-        if oauth:
-            headers["Authorization"] = f"Bearer {await self._access_token()}"
+        if grant is not None:
+            headers["Authorization"] = f"Bearer {await self._access_token(grant)}"
         else:
             params = {**params, "key": self._key}
         body = await request_json(
@@ -249,14 +216,19 @@ class YouTubeConnector:
         )
         return require_dict(body, resource)
 
-    async def _access_token(self) -> str:
-        """A valid access token, refreshed from the refresh token when missing or expiring."""
+    async def _access_token(self, refresh_token: str) -> str:
+        """A valid access token for one grant, refreshed when missing or expiring."""
         async with self._access_lock:
             now = self._clock()
-            if self._access is not None and self._access[1] > now + timedelta(seconds=60):
-                return self._access[0]
-            assert self._oauth is not None
-            form = {"grant_type": "refresh_token", **self._oauth}
+            cached = self._access.get(refresh_token)
+            if cached is not None and cached[1] > now + timedelta(seconds=60):
+                return cached[0]
+            assert self._client_credentials is not None
+            form = {
+                "grant_type": "refresh_token",
+                **self._client_credentials,
+                "refresh_token": refresh_token,
+            }
             try:
                 response = await self._client.post(self._token_url, data=form)
             except httpx.TransportError as exc:
@@ -275,11 +247,18 @@ class YouTubeConnector:
             if not isinstance(token, str) or not token:
                 raise Unavailable("YouTube token refresh: no access_token in the reply")
             seconds = float(expires) if isinstance(expires, int | float) else 3600.0
-            self._access = (token, now + timedelta(seconds=seconds))
+            self._access[refresh_token] = (token, now + timedelta(seconds=seconds))
             return token
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
         """Fetch one channel: profile, latest uploads, and comment threads when allowed."""
+        return await self.fetch_since(platform_id, {})
+
+    async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
+        """Fetch one channel, listing replies only of threads changed since their settled read."""
+        ledger = SyncLedger(known)
+        budget = CallBudget(self._max_calls)
+        budget.take()
         params = {"part": "snippet,brandingSettings,status,contentDetails", "id": platform_id}
         body = await self._list("channels", params)
         items = body.get("items", [])
@@ -298,17 +277,23 @@ class YouTubeConnector:
         uploads = _text(
             _dict(_dict(channel.get("contentDetails")).get("relatedPlaylists")).get("uploads")
         )
-        posts = await self._uploads(uploads) if uploads else []
+        posts = await self._uploads(uploads) if uploads and budget.take() else []
         last_post_at = max((p.created_at for p in posts), default=None)
         comment_setting = ""
-        # The channel's own replies are read with the comments (owner OAuth only).
+        tally = Tally(self._horizon_days, noun="comment thread", scope="active")
+        # The channel's own replies are read with the comments (the channel's grant only).
         own_replies_read = False
-        if self._oauth is None:
+        grant = self.grant_for(platform_id)
+        if grant is None:
             unexposed[Fact.COMMENTS] = NO_OAUTH
         else:
             try:
-                threads = await self._threads(platform_id, "published")
-                threads += await self._threads(platform_id, "heldForReview")
+                threads = await self._threads(
+                    platform_id, "published", grant, budget, tally, ledger
+                )
+                threads += await self._threads(
+                    platform_id, "heldForReview", grant, budget, tally, ledger
+                )
             except CommentsDisabled:
                 comment_setting = "off"
                 unexposed.pop(Fact.COMMENT_SETTING)
@@ -324,7 +309,16 @@ class YouTubeConnector:
         snapshot = self._snapshot(
             platform_id, channel, posts, last_post_at, comment_setting, unexposed
         )
-        return replace(snapshot, post_text_read=own_replies_read)
+        snapshot = replace(snapshot, post_text_read=own_replies_read)
+        if Fact.COMMENTS in unexposed or comment_setting == "off":
+            return snapshot
+        # Own replies in a skipped thread, or past a cut-short read, were not read this time.
+        return replace(
+            snapshot,
+            coverage={Fact.COMMENTS: tally.coverage()},
+            sync=ledger.marks(),
+            post_text_read=own_replies_read and not ledger.omitted and not tally.stopped,
+        )
 
     def _snapshot(
         self,
@@ -404,31 +398,3 @@ class YouTubeConnector:
                 )
             )
         return posts
-
-    async def _threads(self, channel_id: str, status: str) -> list[dict[str, Any]]:
-        """Recent comment threads of one moderation status, following pageToken in budget."""
-        params = {
-            "part": "snippet,replies",
-            "allThreadsRelatedToChannelId": channel_id,
-            "moderationStatus": status,
-            "order": "time",
-            "maxResults": str(self._max_comments),
-        }
-        rows: list[dict[str, Any]] = []
-        budget = self._max_extra_calls
-        while True:
-            body = await self._list("commentThreads", params, oauth=True)
-            items = body.get("items", [])
-            if not isinstance(items, list):
-                raise Unavailable("malformed reply from commentThreads: items is not a list")
-            rows.extend({**_dict(i), "_held": status == "heldForReview"} for i in items)
-            token = body.get("nextPageToken")
-            if (
-                not isinstance(token, str)
-                or not token
-                or budget <= 0
-                or len(rows) >= self._max_comments
-            ):
-                return rows
-            budget -= 1
-            params = {**params, "pageToken": token}

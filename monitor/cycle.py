@@ -23,7 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from checks.base import AccountView, CheckSpec, Finding, Status
 from checks.capabilities import checks_for
-from connectors.base import AccountSnapshot, Connector, ConnectorError
+from connectors.base import (
+    AccountSnapshot,
+    Connector,
+    ConnectorError,
+    SyncingConnector,
+    SyncMark,
+)
 from monitor.breaker import Breaker
 from monitor.context import App
 from monitor.cycle_record import (
@@ -37,6 +43,7 @@ from monitor.cycle_record import (
 from monitor.cycle_writer import BATCH, Outcome
 from monitor.cycle_writer import writer as store_results
 from monitor.directory import account_facts
+from monitor.post_sync import load_marks
 from monitor.registry import Account
 from monitor.roster_store import NO_ROSTER, load_roster, privacy_resolutions
 from monitor.store.faults import describe, is_unavailable
@@ -81,6 +88,8 @@ async def run_cycle(
     try:
         with app.sessions() as session:
             facts = account_facts(session, accounts)
+            # Per-post sync marks: what each account's connector may skip re-reading.
+            known = load_marks(session, [a.id for a in accounts], app.clock())
             staff = [p.name for a in app.accounts for p in a.principals]
             roster = load_roster(session, roster_key, staff)
             resolutions = privacy_resolutions(session)
@@ -126,6 +135,7 @@ async def run_cycle(
                     checks_for(account),
                     options,
                     enrich,
+                    known.pop(account.id, {}),
                 )
                 breaker.record(outcome.error)
             await results.put(outcome)  # cancelled at once if the writer dies (below)
@@ -223,15 +233,23 @@ async def check_account(
     checks: Sequence[CheckSpec],
     options: object,
     enrich: Enrich | None = None,
+    known: Mapping[str, SyncMark] | None = None,
 ) -> Outcome:
-    """Fetch one account and run its checks; a failure becomes unknown findings."""
+    """Fetch one account and run its checks; a failure becomes unknown findings.
+
+    `known`: the account's per-post sync marks, so an incremental connector skips what
+    did not change since its last complete read.
+    """
     started = app.clock()
     if connector is None:
         err = ConnectorError(f"no connector is configured for platform {account.platform}")
         err.permanent = True
         return _failed(app, account, checks, started, err)
     try:
-        snapshot = await connector.fetch(account.platform_id)
+        if isinstance(connector, SyncingConnector):
+            snapshot = await connector.fetch_since(account.platform_id, known or {})
+        else:
+            snapshot = await connector.fetch(account.platform_id)
         if enrich is not None:
             snapshot = await enrich(account, snapshot)
         findings = [spec.run(view, snapshot, options) for spec in checks]  # type: ignore[arg-type]
@@ -240,7 +258,7 @@ async def check_account(
     except Exception as exc:  # the per-account boundary: one account, not the whole cycle
         logger.exception("internal error checking account=%s", account.id)
         return _failed(app, account, checks, started, InternalError(exc))
-    return Outcome(account, started, app.clock(), findings)
+    return Outcome(account, started, app.clock(), findings, sync=snapshot.sync)
 
 
 def _failed(

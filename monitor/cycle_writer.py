@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import insert, select
 
 from checks.base import Finding
-from connectors.base import ConnectorError
+from connectors.base import ConnectorError, SyncMark
 from monitor.context import App
 from monitor.cycle_record import CycleResult, Fence
 from monitor.lapses import Changes, preload, record_findings
+from monitor.post_sync import save_marks
 from monitor.registry import Account
 from monitor.store.db import transaction
 from monitor.store.faults import aretry, delays
@@ -40,6 +41,8 @@ class Outcome:
     finished_at: datetime
     findings: list[Finding]
     error: ConnectorError | None = None
+    # The posts the next cycle may skip (None: keep the stored marks, e.g. after a failure).
+    sync: Mapping[str, SyncMark] | None = None
 
 
 async def writer(
@@ -111,6 +114,8 @@ def _write_batch(app: App, batch: list[Outcome], cycle_id: int, fence: Fence | N
             else:
                 stored.ok += 1
         session.execute(insert(CheckRun), [_run_row(cycle_id, o) for o in batch])
+        marks = {o.account.id: o.sync for o in batch if o.sync is not None}
+        save_marks(session, marks, max(o.finished_at for o in batch))
         stored.changes.settle(session)
     return stored
 

@@ -38,10 +38,12 @@ from monitor.registry import Account
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.store.db import transaction
 from monitor.store.models import OPEN_STATES, AccountRow, CheckRun, CheckState, Lapse
+from monitor.youtube_grants import grants_folder, load_grants
 
 logger = logging.getLogger(__name__)
 
 AUTH_KINDS = ("auth", "permission")
+CAP_KINDS = ("usage_cap",)
 
 
 @dataclass
@@ -60,6 +62,8 @@ class Fetches:
 
     auth_failures: list[str] = field(default_factory=list)
     ok: int = 0
+    # Reads refused because the platform's billing cap is spent (X's monthly cap).
+    capped: list[str] = field(default_factory=list)
 
 
 async def read_facebook(graph: BusinessGraph, business_id: str) -> FacebookFacts:
@@ -94,6 +98,8 @@ def cycle_fetches(session: Session, cycle_id: int) -> dict[str, Fetches]:
             fetches.ok += 1
         elif kind in AUTH_KINDS:
             fetches.auth_failures.append(error)
+        elif kind in CAP_KINDS:
+            fetches.capped.append(error)
     return out
 
 
@@ -123,13 +129,20 @@ def health_findings(
     facebook: FacebookFacts | None,
     business_id: str,
     at: datetime,
+    without_grant: Sequence[str] = (),
+    instagram: FacebookFacts | None = None,
 ) -> dict[str, Finding]:
-    """Account id (real or pseudo) -> this cycle's registered / connector_health finding."""
+    """Account id (real or pseudo) -> this cycle's registered / connector_health finding.
+
+    `without_grant`: YouTube accounts whose channel has no grant of its own.
+    """
     findings: dict[str, Finding] = {}
     for platform in platforms:
         seen = fetches.get(platform, Fetches())
-        facts = facebook if platform == "facebook" else None
-        if facts is None and not seen.ok and not seen.auth_failures:
+        facts = {"facebook": facebook, "instagram": instagram}.get(platform)
+        ungranted = without_grant if platform == "youtube" else ()
+        quiet = not (seen.ok or seen.auth_failures or seen.capped or ungranted)
+        if facts is None and quiet:
             continue  # nothing was asked of this credential: nothing to say
         findings[credential_id(platform)] = credential_finding(
             platform,
@@ -137,6 +150,8 @@ def health_findings(
             token=_token_facts(facts.token) if facts else None,
             token_error=facts.token_error if facts else "",
             auth_failures=seen.auth_failures,
+            capped=seen.capped,
+            without_grant=ungranted,
             accounts_read=seen.ok,
             needed=needed_scopes(platform, business_id=business_id),
         )
@@ -198,10 +213,57 @@ async def check_health(
             facebook=facebook,
             business_id=business_id,
             at=at,
+            without_grant=_without_grant(app, env),
+            instagram=await _inspect_instagram(app, env, client, business_id),
         )
         for account_id, finding in sorted(findings.items()):
             record_findings(session, account_id, [finding], at, changes=changes)
     return changes
+
+
+async def _inspect_instagram(
+    app: App, env: Mapping[str, str] | None, client: httpx.AsyncClient | None, business_id: str
+) -> FacebookFacts | None:
+    """What debug_token says about the token Instagram is read with (its scopes)."""
+    cfg = app.settings.platforms.get("instagram")
+    if cfg is None or not cfg.enabled or not cfg.token_secret:
+        return None
+    try:
+        token = resolve_secret(cfg.token_secret, env).get_secret_value()
+    except SecretMissing as exc:
+        logger.warning("credential health skipped for instagram: %s", exc)
+        return None
+    facts = FacebookFacts()
+    async with AsyncExitStack() as stack:
+        http = client
+        if http is None:
+            http = await stack.enter_async_context(
+                build_client(cfg.timeout_seconds, max_connections=2)
+            )
+        graph = BusinessGraph(
+            http,
+            base_url=cfg.base_url,
+            api_version=cfg.api_version or "v26.0",
+            system_token=token,
+            retry=RetryPolicy(max_retries=cfg.max_retries),
+        )
+        try:
+            facts.token = await graph.debug_token()
+        except ConnectorError as exc:
+            facts.token_error = str(exc)
+            logger.warning("could not inspect the Instagram token kind=%s error=%s", exc.kind, exc)
+    return facts
+
+
+def _without_grant(app: App, env: Mapping[str, str] | None) -> list[str]:
+    """YouTube accounts whose channel has no grant of its own (none when one grant serves all)."""
+    cfg = app.settings.platforms.get("youtube")
+    if cfg is None or not cfg.enabled or cfg.refresh_token_secret:
+        return []
+    grants = load_grants(grants_folder(app.settings.state_dir, env))
+    return sorted(
+        a.id for a in app.accounts if a.platform == "youtube" and a.platform_id not in grants
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ def format_report(session: Session, rows: Sequence[LapseRow]) -> str:
                     f"    ✗ {spec.title}{muted} [lapse #{row.id}, open since {row.opened_at:%Y-%m-%d}]"
                 )
                 lines.append(f"      what is wrong: {row.detail}")
-                lines.append(f"      what to do:    {spec.remediation}")
+                lines.append(f"      what to do:    {spec.remediation_for(row.platform)}")
                 lines.append(f"      policy:        {spec.clause_text}")
     failing = session.scalars(
         select(AccountRow).where(AccountRow.fetch_status == "failed", AccountRow.active.is_(True))

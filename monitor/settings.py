@@ -97,12 +97,21 @@ class Platform(_Section):
     # Names of secrets (environment variable / credential name), never the values.
     token_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
     refresh_token_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
+    # YouTube: the OAuth client (JSON client_id, client_secret) that per-channel grants use.
+    oauth_client_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
+    # YouTube: Google's OAuth host for the device flow (device code and token endpoints).
+    oauth_url: HttpUrl = "https://oauth2.googleapis.com"
     business_id: Segment = ""
     concurrency: int = Field(16, ge=1, le=256)
     timeout_seconds: float = Field(10.0, gt=0, le=120)
     max_retries: int = Field(3, ge=0, le=10)
+    # Page sizes: posts and comments asked for per call (every page is followed to the end).
     max_posts: int = Field(10, ge=1, le=100)
     max_comments: int = Field(50, ge=1, le=500)
+    # Requests one account may cost per cycle; past it the account's comments are unknown.
+    max_calls_per_account: int = Field(50, ge=2, le=100_000)
+    # Posts published or commented on in this many days have every comment read.
+    comment_horizon_days: int = Field(90, ge=1, le=3650)
     daily_quota: int = Field(10_000, ge=1, le=100_000_000)
 
 

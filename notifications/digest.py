@@ -102,7 +102,9 @@ def fmt_date(at: datetime, counter: DayCounter) -> str:
     return fmt_day(counter.local_date(at))
 
 
-def _item(lapse: LapseRow, counter: DayCounter, now: datetime, escalate_after: int) -> LapseItem:
+def _item(
+    lapse: LapseRow, counter: DayCounter, now: datetime, escalate_after: int, platform: str = ""
+) -> LapseItem:
     spec = spec_for(lapse.check_id)
     age = counter.age(lapse.opened_at, now)
     return LapseItem(
@@ -110,7 +112,9 @@ def _item(lapse: LapseRow, counter: DayCounter, now: datetime, escalate_after: i
         check_id=lapse.check_id,
         title=spec.title if spec else lapse.check_id.replace("_", " "),
         detail=lapse.detail,
-        remediation=spec.remediation if spec else "Renew or fix the platform credential.",
+        remediation=(
+            spec.remediation_for(platform) if spec else "Renew or fix the platform credential."
+        ),
         clauses=spec.clause_text if spec else "operational",
         opened_on=fmt_date(lapse.opened_at, counter),
         age_days=age,
@@ -183,7 +187,7 @@ def build_daily(
         account = _account_for(by_id, lapse.account_id, audience)
         if account is None:
             continue  # removed from the registry: nobody to tell
-        item = _item(lapse, counter, now, escalate_after)
+        item = _item(lapse, counter, now, escalate_after, account.platform)
         for email, role in recipients_for(account, audience, settings, escalated=item.escalated):
             block = blocks.block(email, account, role)
             if lapse.status == "muted":
@@ -197,7 +201,7 @@ def build_daily(
         account = _account_for(by_id, lapse.account_id, audience_of(lapse.check_id))
         if account is None or lapse.resolved_at is None:
             continue
-        item = _item(lapse, counter, now, escalate_after)
+        item = _item(lapse, counter, now, escalate_after, account.platform)
         for email, role in recipients_for(account, audience_of(lapse.check_id), settings):
             since = store.last_sent.get(email)
             # Only what this person was told about: opened before, resolved after, their last digest.

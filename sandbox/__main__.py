@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sandbox.busy import make_busy
 from sandbox.demo import demo_world
 from sandbox.server import SandboxServer
 from sandbox.world import Fault, World
@@ -63,6 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PAGE_ID",
         help="answer this page's roles with the permission error (repeatable)",
     )
+    parser.add_argument(
+        "--throttled-page",
+        action="append",
+        default=[],
+        metavar="PAGE_ID",
+        help="report this page's business usage spent, 5 minutes to regain (repeatable)",
+    )
+    parser.add_argument(
+        "--busy-page",
+        action="append",
+        default=[],
+        metavar="PAGE_ID",
+        help="make this synthetic page busy: 120 posts, 600 comments on one (repeatable)",
+    )
     parser.add_argument("--now", type=parse_now, help="the demo's clock (default: now)")
     return parser
 
@@ -78,6 +93,9 @@ def world_from(args: argparse.Namespace) -> World:
     world.usage_percent = args.usage_percent
     world.fail_next.extend(args.fail_next)
     world.roles_forbidden.update(args.roles_forbidden)
+    world.throttled_pages.update({page_id: 5 for page_id in args.throttled_page})
+    if args.busy_page:
+        make_busy(world, args.busy_page, now)
     return world
 
 

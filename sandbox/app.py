@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox import instagram, x, youtube
+from sandbox import instagram, x, youtube, youtube_grants
 from sandbox.business import business_routes
 from sandbox.endpoints import (
     THROTTLE_CODES,
@@ -106,6 +106,7 @@ def create_app(world: World) -> Starlette:
         *business_routes(world),
         *x.routes(world.social),
         *youtube.routes(world.social),
+        *youtube_grants.routes(world.social),
         *instagram.routes(world, graph_json, error_response),
         Route("/{ver}/me/accounts", me_accounts),
         Route("/{ver}/{page_id}/roles", roles),
@@ -137,9 +138,17 @@ def graph_json(
     status: int = 200,
     throttled: bool = False,
 ) -> Response:
-    """JSON with X-App-Usage and X-Business-Use-Case-Usage (100 % when throttled)."""
-    pct = 100 if throttled else world.usage_percent
-    app_usage = {"call_count": pct, "total_cputime": pct, "total_time": pct}
+    """JSON with X-App-Usage and X-Business-Use-Case-Usage (100 % when throttled).
+
+    A page in `world.throttled_pages` reports its own business usage spent; the app's
+    usage stays as it is, as Graph scopes the two.
+    """
+    app_pct = 100 if throttled else world.usage_percent
+    app_usage = {"call_count": app_pct, "total_cputime": app_pct, "total_time": app_pct}
+    regain = world.regain_minutes if throttled else 0
+    pct = app_pct
+    if page_id is not None and page_id in world.throttled_pages:
+        pct, regain = 100, world.throttled_pages[page_id]
     business = {
         page_id or world.business_id: [
             {
@@ -147,7 +156,7 @@ def graph_json(
                 "call_count": pct,
                 "total_cputime": pct,
                 "total_time": pct,
-                "estimated_time_to_regain_access": world.regain_minutes if throttled else 0,
+                "estimated_time_to_regain_access": regain,
             }
         ]
     }

@@ -38,6 +38,9 @@ ALL_SCOPES = (
     "pages_read_user_content",
     "pages_manage_metadata",
     "business_management",
+    # The district's system user reads Instagram through its business too.
+    "instagram_basic",
+    "instagram_manage_comments",
 )
 
 

@@ -160,8 +160,11 @@ def comments_body(world: World, request: Request, post_id: str) -> dict[str, Any
     fields = request.query_params.get("fields") or DEFAULT_COMMENT
     limit, offset = int_param(request, "limit", 25), cursor_param(request)
     stream = request.query_params.get("filter") == "stream"
+    newest_first = request.query_params.get("order") == "reverse_chronological"
     try:
-        return comments_edge(found, post, fields, limit, offset, stream, where(request))
+        return comments_edge(
+            found, post, fields, limit, offset, stream, where(request), newest_first=newest_first
+        )
     except FieldsError as err:
         raise GraphError(400, 100, str(err)) from err
 

@@ -22,7 +22,9 @@ PAGE_FIELDS = {
     "id", "name", "about", "description", "website", "emails", "link", "is_published",
     "cover", "picture", "posts", "category", "username", "fan_count", "followers_count",
 }  # fmt: skip
-POST_FIELDS = {"id", "created_time", "permalink_url", "message", "comments", "attachments"}
+POST_FIELDS = {
+    "id", "created_time", "updated_time", "permalink_url", "message", "comments", "attachments",
+}  # fmt: skip
 COMMENT_FIELDS = {
     "id", "from", "message", "created_time", "is_hidden", "user_likes", "parent",
     "can_hide", "like_count", "comment_count",
@@ -164,19 +166,43 @@ def posts_edge(page: Page, fields: str, limit: int, offset: int, where: Where) -
 
 
 def comments_edge(
-    page: Page, post: Post, fields: str, limit: int, offset: int, stream: bool, where: Where
+    page: Page,
+    post: Post,
+    fields: str,
+    limit: int,
+    offset: int,
+    stream: bool,
+    where: Where,
+    *,
+    newest_first: bool = False,
+    summary: bool = False,
 ) -> dict[str, Any]:
-    """`limit` comments from `offset`, oldest first; replies only with filter=stream."""
+    """`limit` comments from `offset`, oldest first unless reverse_chronological.
+
+    Replies only with filter=stream; `summary.total_count` when asked for.
+    """
     sub = parse_fields(fields)
     require_known(sub, COMMENT_FIELDS, "Comment")
     # Without filter(stream) Graph gives top-level comments only, not the replies.
     pool = [c for c in post.comments if stream or c.parent_id is None]
+    if newest_first:
+        pool.reverse()
     chosen = pool[offset : offset + limit]
     rows = [render_comment(page, post, c, sub) for c in chosen]
     params = None
     if offset + len(chosen) < len(pool):
         params = {"fields": fields, "limit": str(limit)} | ({"filter": "stream"} if stream else {})
-    return edge(rows, offset, f"{where.api}/{post.id}/comments", params)
+        params |= {"order": "reverse_chronological"} if newest_first else {}
+    out = edge(rows, offset, f"{where.api}/{post.id}/comments", params)
+    if summary:
+        order = "reverse_chronological" if newest_first else "chronological"
+        out["summary"] = {"order": order, "total_count": len(pool), "can_comment": True}
+    return out
+
+
+def updated_time(post: Post) -> datetime:
+    """Graph's post updated_time: created, edited or last commented on."""
+    return max([post.created_time, *(c.created_time for c in post.comments)])
 
 
 def render_post(
@@ -189,7 +215,11 @@ def render_post(
             limit = spec.limit(DEFAULT_COMMENTS_LIMIT)
             stream = spec.modifiers.get("filter") == "stream"
             fields = spec.sub_text or DEFAULT_COMMENT
-            out["comments"] = comments_edge(page, post, fields, limit, 0, stream, where)
+            out["comments"] = comments_edge(
+                page, post, fields, limit, 0, stream, where,
+                newest_first=spec.modifiers.get("order") == "reverse_chronological",
+                summary=spec.modifiers.get("summary") == "true",
+            )  # fmt: skip
         elif name == "attachments":
             if post.attachments:  # Graph leaves an empty edge out
                 wanted = set(spec.sub) if spec.sub else {"media_type", "description"}
@@ -198,6 +228,7 @@ def render_post(
         else:
             value = {
                 "id": post.id, "created_time": graph_time(post.created_time),
+                "updated_time": graph_time(updated_time(post)),
                 "permalink_url": post.permalink_url, "message": post.message,
             }[name]  # fmt: skip
             if value:

@@ -85,10 +85,14 @@ def routes(world: World, graph_json: Json, error_response: Json) -> list[Route]:
     async def comments(request: Request) -> Response:
         return await serve(request, "comments", lambda: comments_body(world, request))
 
+    async def replies(request: Request) -> Response:
+        return await serve(request, "replies", lambda: replies_body(world, request))
+
     return [
         Route("/{ver}/{node:igid}", account),
         Route("/{ver}/{node:igid}/media", media),
         Route("/{ver}/{node:igid}/comments", comments),
+        Route("/{ver}/{node:igid}/replies", replies),
     ]
 
 
@@ -165,6 +169,26 @@ def comments_body(world: World, request: Request) -> dict[str, Any]:
         raise GraphError(400, 100, str(err)) from err
 
 
+def replies_body(world: World, request: Request) -> dict[str, Any]:
+    """GET /{comment_id}/replies: further replies to one comment."""
+    comment_id = request.path_params["node"]
+    for account in world.social.instagram.values():
+        for item in account.media:
+            for comment in item.comments:
+                if comment.id == comment_id:
+                    _account(world, request, account.id)
+                    limit = int_param(request, "limit", DEFAULT_LIMIT)
+                    offset = cursor_param(request)
+                    fields = request.query_params.get("fields") or "id,text,timestamp"
+                    try:
+                        return comments_edge(
+                            request, comment_id, comment.replies, fields, limit, offset, "replies"
+                        )
+                    except FieldsError as err:
+                        raise GraphError(400, 100, str(err)) from err
+    raise GraphError(400, 100, f"Unsupported get request. Object with ID '{comment_id}'", 33)
+
+
 def _api(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}/{request.path_params['ver']}"
 
@@ -213,6 +237,7 @@ def comments_edge(
     fields: str,
     limit: int,
     offset: int,
+    edge_name: str = "comments",
 ) -> dict[str, Any]:
     """`limit` comments (or replies) from `offset`, oldest first."""
     specs = parse_fields(fields)
@@ -221,7 +246,7 @@ def comments_edge(
     rows = [render_comment(request, c, specs) for c in chosen]
     more = offset + len(chosen) < len(comments)
     params = {"fields": fields, "limit": str(limit)} if more else None
-    return edge(rows, offset, f"{_api(request)}/{parent_id}/comments", params)
+    return edge(rows, offset, f"{_api(request)}/{parent_id}/{edge_name}", params)
 
 
 def render_comment(request: Request, c: IgComment, specs: dict[str, FieldSpec]) -> dict[str, Any]:
@@ -236,7 +261,9 @@ def render_comment(request: Request, c: IgComment, specs: dict[str, FieldSpec]) 
             if c.replies:  # Graph leaves an empty edge out
                 fields = spec.sub_text or "id,text,timestamp"
                 limit = spec.limit(DEFAULT_LIMIT)
-                out["replies"] = comments_edge(request, c.id, c.replies, fields, limit, 0)
+                out["replies"] = comments_edge(
+                    request, c.id, c.replies, fields, limit, 0, "replies"
+                )
         else:
             out[name] = values[name]
     return out

@@ -162,11 +162,22 @@ class SocialWorld:
     # Channels the refresh token's owner may moderate (None: every channel).
     youtube_owned: set[str] | None = None
     youtube_access: set[str] = field(default_factory=set)
+    # Per-channel grants: refresh token -> channel, access token -> channel (sandbox.youtube_grants).
+    youtube_grants: dict[str, str] = field(default_factory=dict)
+    youtube_access_channel: dict[str, str] = field(default_factory=dict)
+    # Device codes waiting for approval: device code -> (user code, polls so far).
+    youtube_devices: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Whose sign-in approves the next device code (a channel id); "" declines it.
+    youtube_device_approver: str = ""
+    # A thread carries at most this many replies, as YouTube's do; the rest via comments.list.
+    youtube_replies_carried: int = 5
     # Units left today; None: unlimited. At 0 every call answers quotaExceeded.
     youtube_quota_left: int | None = None
     # Requests left in the current window per X endpoint family, and when it resets.
     x_remaining: dict[str, int] = field(default_factory=lambda: dict(X_LIMITS))
     x_reset_at: int = 0
+    # The app's monthly usage cap is spent: every X request answers 429 UsageCapExceeded.
+    x_capped: bool = False
     # The clock the 7-day search window and X's reset times use: the demo's or the test's.
     clock: Callable[[], datetime] = field(kw_only=True)
     calls: Counter[str] = field(default_factory=Counter)

@@ -110,6 +110,8 @@ class World:
     usage_percent: int = 5
     # Minutes the business usage header says to wait once throttled.
     regain_minutes: int = 0
+    # Pages whose business-use-case usage is spent: page id -> minutes to regain access.
+    throttled_pages: dict[str, int] = field(default_factory=dict)
     # Served first-in first-out, one per request: per page first, then global.
     fail_next: list[Fault] = field(default_factory=list)
     fail_next_for: dict[str, list[Fault]] = field(default_factory=dict)

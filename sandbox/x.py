@@ -56,6 +56,14 @@ def routes(social: SocialWorld) -> list[Route]:
         }
         try:
             _authorise(social, request)
+            if social.x_capped:
+                # The monthly cap: a 429 while the window headers still look healthy.
+                raise XError(
+                    429,
+                    "UsageCapExceeded",
+                    "Usage cap exceeded: Monthly product cap",
+                    f"{PROBLEMS}usage-capped",
+                )
             if remaining < 0:
                 raise XError(429, "Too Many Requests", "Too Many Requests")
             return JSONResponse(body(), headers=headers)

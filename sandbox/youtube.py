@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.social import YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, SocialWorld, YtComment
+from sandbox.youtube_grants import grant_token
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +77,14 @@ def routes(social: SocialWorld) -> list[Route]:
     async def threads(request: Request) -> Response:
         return await serve(request, "comment_threads", lambda: threads_body(social, request))
 
+    async def comments(request: Request) -> Response:
+        return await serve(request, "comments", lambda: comments_body(social, request))
+
     async def token(request: Request) -> Response:
         social.calls["youtube_token"] += 1
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        if form.get("refresh_token") in social.youtube_grants:
+            return grant_token(social, form)
         good = (
             form.get("grant_type") == "refresh_token"
             and form.get("client_id") == YOUTUBE_CLIENT_ID
@@ -109,6 +115,7 @@ def routes(social: SocialWorld) -> list[Route]:
         Route("/youtube/v3/channels", channels),
         Route("/youtube/v3/playlistItems", playlist_items),
         Route("/youtube/v3/commentThreads", threads),
+        Route("/youtube/v3/comments", comments),
         Route("/oauth2/v4/token", token, methods=["POST"]),
     ]
 
@@ -143,7 +150,9 @@ def _page(items: list[dict[str, Any]], request: Request, kind: str) -> dict[str,
 
 
 def channels_body(social: SocialWorld, request: Request) -> dict[str, Any]:
-    """channels.list?part=...&id=..."""
+    """channels.list?part=...&id=... (or mine=true with a channel's own access token)."""
+    if request.query_params.get("mine") == "true":
+        return mine_body(social, request)
     _key(social, request)
     base = str(request.base_url).rstrip("/")
     parts = set(request.query_params.get("part", "").split(","))
@@ -209,10 +218,35 @@ def playlist_body(social: SocialWorld, request: Request) -> dict[str, Any]:
     return _page(items, request, "playlistItem")
 
 
-def _owner(social: SocialWorld, request: Request) -> None:
+def _owner(social: SocialWorld, request: Request) -> str:
+    """The channel whose own grant the access token is ("" for the shared grant)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or token.strip() not in social.youtube_access:
         raise YtError(401, "authError", "Request had invalid authentication credentials.", "global")
+    return social.youtube_access_channel.get(token.strip(), "")
+
+
+def mine_body(social: SocialWorld, request: Request) -> dict[str, Any]:
+    """channels.list?mine=true: the channel the access token's grant belongs to."""
+    granted = _owner(social, request)
+    items = [{"kind": "youtube#channel", "etag": "sandbox", "id": granted}] if granted else []
+    return {"kind": "youtube#channelListResponse", "etag": "sandbox", "items": items}
+
+
+def comments_body(social: SocialWorld, request: Request) -> dict[str, Any]:
+    """comments.list?parentId=...: every reply to one thread, paged."""
+    granted = _owner(social, request)
+    parent = request.query_params.get("parentId", "")
+    for channel in social.youtube.values():
+        for thread in channel.threads:
+            if thread.id != parent:
+                continue
+            owned = {granted} if granted else social.youtube_owned
+            if owned is not None and channel.id not in owned:
+                raise YtError(403, "forbidden", "The comments could not be retrieved.")
+            items = [render_comment(r, channel.id) for r in thread.replies]
+            return _page(items, request, "comment")
+    raise YtError(404, "commentNotFound", "The comment identified by parentId was not found.")
 
 
 def render_comment(c: YtComment, channel_id: str) -> dict[str, Any]:
@@ -238,12 +272,13 @@ def render_comment(c: YtComment, channel_id: str) -> dict[str, Any]:
 
 def threads_body(social: SocialWorld, request: Request) -> dict[str, Any]:
     """commentThreads.list?allThreadsRelatedToChannelId=...&moderationStatus=..."""
-    _owner(social, request)
+    granted = _owner(social, request)
     channel_id = request.query_params.get("allThreadsRelatedToChannelId", "")
     channel = social.youtube.get(channel_id)
     if channel is None:
         raise YtError(404, "channelNotFound", "The channel could not be found.")
-    if social.youtube_owned is not None and channel_id not in social.youtube_owned:
+    owned = {granted} if granted else social.youtube_owned
+    if owned is not None and channel_id not in owned:
         raise YtError(
             403, "forbidden", "The comment thread could not be retrieved due to insufficient "
             "permissions. The request might not be properly authorized."
@@ -267,6 +302,8 @@ def threads_body(social: SocialWorld, request: Request) -> dict[str, Any]:
                 "isPublic": True,
             }
         if "replies" in parts and thread.replies:
-            item["replies"] = {"comments": [render_comment(r, channel_id) for r in thread.replies]}
+            # A thread "doesn't necessarily contain all replies": YouTube carries a few.
+            carried = thread.replies[: social.youtube_replies_carried]
+            item["replies"] = {"comments": [render_comment(r, channel_id) for r in carried]}
         items.append(item)
     return _page(items, request, "commentThread")

@@ -39,9 +39,9 @@ def _register() -> None:
     if _registered:  # main() may run more than once in a process (tests)
         return
     _registered.append(True)
-    from monitor.cli import attest, core, digest, service, students, web
+    from monitor.cli import attest, core, digest, grant, service, students, web
 
-    for module in (core, digest, service, web, attest, students):
+    for module in (core, digest, service, web, attest, students, grant):
         module.register(app)
 
 

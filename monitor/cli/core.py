@@ -15,6 +15,7 @@ import typer
 
 from checks import ALL_CHECKS
 from monitor import csv_import
+from monitor.check_json import CycleSummary, check_report
 from monitor.context import App, open_app, open_settings
 from monitor.cycle import CycleResult
 from monitor.errors import UserError
@@ -90,7 +91,7 @@ def check(
     ids = [a.id for a in selected]
     with app.sessions() as session:
         rows = lapse_rows(session, lapse_query(open_only=True, account_ids=ids))
-    raise typer.Exit(_report(app, result, rows, fmt))
+    raise typer.Exit(_report(app, result, rows, fmt, ids))
 
 
 async def _cycle(app: App, accounts: list[Account]) -> CycleResult:
@@ -101,23 +102,27 @@ async def _cycle(app: App, accounts: list[Account]) -> CycleResult:
         return await run_check_cycle(app, accounts=accounts, progress=advance)
 
 
-def _report(app: App, result: CycleResult, rows: list[LapseRow], fmt: Format) -> int:
+def _report(
+    app: App, result: CycleResult, rows: list[LapseRow], fmt: Format, ids: list[str]
+) -> int:
     still_open = [r for r in rows if r.status == "open"]
     with app.sessions() as session:
         credentials = open_credential_lapses(session)
     if fmt is Format.json:
-        payload = {
-            "cycle": result.cycle_id,
-            "status": result.status,
-            "reason": result.reason,
-            "accounts": result.accounts,
-            "ok": result.ok,
-            "failed": result.failed,
-            "errors": dict(result.errors_by_kind),
-            "credential_lapses": credentials,
-            "open_lapses": [asdict(r) for r in rows],
-        }
-        typer.echo(json.dumps(payload, default=str, indent=2))
+        # Every verdict, shaped like monitor/schemas/check-report.schema.json.
+        summary = CycleSummary(
+            result.cycle_id,
+            result.status,
+            result.reason,
+            result.accounts,
+            result.ok,
+            result.failed,
+            dict(result.errors_by_kind),
+            credentials,
+        )
+        with app.sessions() as session:
+            payload = check_report(session, summary, ids, rows)
+        typer.echo(json.dumps(payload, indent=2))
     else:
         with app.sessions() as session:
             typer.echo(format_report(session, rows), nl=False)

@@ -325,6 +325,21 @@ class LinkUse(Base):
     address: Mapped[str] = mapped_column(String(64), default="")
 
 
+class PostSync(Base):
+    """Per-post sync state: a post's change marker at its last complete read, all comments settled.
+
+    While the marker is unchanged the next cycle skips reading that post's comments again.
+    """
+
+    __tablename__ = "post_sync"
+
+    account_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    marker: Mapped[str] = mapped_column(String(200))
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[datetime]
+
+
 class ImageVerdict(Base):
     """What the logo detector said about one banner or picture URL, and how to ask again.
 

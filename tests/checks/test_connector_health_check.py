@@ -93,3 +93,35 @@ def test_the_pseudo_account_is_named_after_the_platform() -> None:
 
 def test_one_snapshot_alone_is_unknown_never_pass() -> None:
     assert connector_health.run(account(), snapshot(), options()).status == "unknown"
+
+
+def test_a_spent_x_usage_cap_is_a_lapse_for_it_naming_the_cap() -> None:
+    cap = "the X monthly read cap is reached. X said (HTTP 429): UsageCapExceeded"
+    finding = credential_finding("x", NOW, capped=[cap, cap], accounts_read=0)
+    assert finding.status == "lapse"
+    assert "hit its usage cap: 2 accounts unread" in finding.detail
+    assert "the X monthly read cap is reached" in finding.detail
+    assert finding.evidence["capped"] == 2
+
+
+def test_youtube_channels_without_their_own_grant_are_named_in_a_lapse() -> None:
+    finding = credential_finding("youtube", NOW, without_grant=["bayview-yt"], accounts_read=3)
+    assert finding.status == "lapse"
+    assert "lacks the channel's own grant for 1 channel (bayview-yt)" in finding.detail
+    assert "socmon connect youtube ACCOUNT" in finding.detail
+    assert finding.evidence["without_grant"] == ["bayview-yt"]
+
+
+def test_instagram_names_the_missing_instagram_permission() -> None:
+    token = TokenFacts(is_valid=True, scopes=("instagram_basic", "pages_read_engagement"))
+    needed = needed_scopes("instagram", business_id="300000000000082")
+    finding = credential_finding("instagram", NOW, token=token, needed=needed)
+    assert finding.status == "lapse"
+    assert "lacks the permission instagram_manage_comments, business_management" in finding.detail
+
+
+def test_the_comments_remediation_never_asks_for_a_like_on_instagram() -> None:
+    from checks.comments import comments
+
+    assert "like" not in comments.remediation_for("instagram").lower()
+    assert "like" in comments.remediation_for("facebook").lower()

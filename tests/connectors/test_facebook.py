@@ -379,7 +379,7 @@ async def test_usage_at_the_limit_with_a_long_regain_time_is_rate_limited_withou
     assert sleep.delays == []
 
 
-async def test_it_follows_post_and_comment_paging_within_the_extra_call_budget(
+async def test_it_follows_post_and_comment_cursors_to_the_end_newest_first(
     graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
 ) -> None:
     page = fixture("page_full.json")
@@ -405,13 +405,25 @@ async def test_it_follows_post_and_comment_paging_within_the_extra_call_budget(
     snap = await connector(client, sleep, max_posts=3, max_comments=5).fetch("111")
     assert [p.post_id for p in snap.posts] == ["111_901", "111_902", "111_903"]
     assert [c.comment_id for c in snap.posts[1].comments] == ["902_1", "902_2"]
+    assert posts.calls.last.request.url.host == "graph.test"
     assert posts.calls.last.request.url.params["after"] == "QVFIUnBvc3QyZAZD"
-    assert posts.calls.last.request.url.params["limit"] == "1"
-    assert comments.calls.last.request.url.params["filter"] == "stream"
-    assert comments.calls.last.request.url.params["after"] == "MQZDZD"
+    assert posts.calls.last.request.url.params["limit"] == "3"
+    asked = comments.calls.last.request.url.params
+    assert (asked["filter"], asked["order"]) == ("stream", "reverse_chronological")
+    assert asked["after"] == "MQZDZD"
+    assert snap.coverage[Fact.COMMENTS].complete
 
 
-async def test_it_stops_paging_when_the_extra_call_budget_is_spent(
+async def test_the_page_call_asks_for_comments_newest_first_with_their_total(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    await connector(client, sleep).fetch("111")
+    fields = graph.routes["page111"].calls.last.request.url.params["fields"]
+    assert "comments.limit(50).order(reverse_chronological).filter(stream).summary(true)" in fields
+    assert "updated_time" in fields
+
+
+async def test_when_the_call_budget_is_spent_the_comments_coverage_says_what_was_left(
     graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
 ) -> None:
     page = fixture("page_full.json")
@@ -422,9 +434,13 @@ async def test_it_stops_paging_when_the_extra_call_budget_is_spent(
     }
     graph.routes["page111"].mock(return_value=httpx.Response(200, json=page))
     posts = graph.get(f"{ROOT}/111/posts").mock(return_value=httpx.Response(200, json=endless))
-    fb = connector(client, sleep, max_posts=100, max_pages_of_results=2)
-    await fb.fetch("111")
-    assert posts.call_count == 2
+    fb = connector(client, sleep, max_posts=100, max_calls_per_account=4)
+    snap = await fb.fetch("111")
+    assert posts.call_count == 2  # page + roles + 2 pages of posts = the budget of 4
+    cover = snap.coverage[Fact.COMMENTS]
+    assert not cover.complete
+    assert cover.missing.endswith("the per-account budget of 4 calls ran out")
+    assert snap.exposes(Fact.ADMINS)  # the roles were read before the comments
 
 
 async def test_tokens_never_appear_in_request_urls_or_error_messages(
@@ -497,7 +513,12 @@ def test_classify_names_the_subcode_meaning_and_reads_the_regain_time() -> None:
     )
     assert isinstance(limited, RateLimited) and limited.retry_after == 300.0
     plain = classify_graph_error(httpx.Response(400, json=fixture("error_rate_limited_4.json")))
-    assert isinstance(plain, RateLimited) and plain.retry_after == 60.0
+    # No regain time: the retry backs off seconds with jitter, never a made-up minute.
+    assert isinstance(plain, RateLimited) and plain.retry_after is None
+    told = classify_graph_error(
+        httpx.Response(429, json=fixture("error_rate_limited_4.json"), headers={"Retry-After": "7"})
+    )
+    assert isinstance(told, RateLimited) and told.retry_after == 7.0
 
 
 @pytest.mark.parametrize(

@@ -129,10 +129,10 @@ async def test_it_follows_media_paging_on_its_own_base_url(
     assert [p.post_id for p in snap.posts][-1] == "17900000000000603"
     call = media.calls.last.request
     assert call.url.host == "graph.test"
-    assert (call.url.params["after"], call.url.params["limit"]) == ("QVFIUm2", "1")
+    assert (call.url.params["after"], call.url.params["limit"]) == ("QVFIUm2", "3")
 
 
-async def test_a_graph_rate_limit_is_retried_after_a_minute(
+async def test_a_graph_rate_limit_without_a_regain_time_is_retried_in_seconds(
     graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
 ) -> None:
     graph.routes["account"].side_effect = [
@@ -141,7 +141,7 @@ async def test_a_graph_rate_limit_is_retried_after_a_minute(
     ]
     snap = await connector(client, sleep).fetch(IG)
     assert snap.name == "Lincoln Elementary"
-    assert sleep.delays == [60.0]
+    assert sleep.delays == [0.25]  # half a second's backoff, jitter pinned to 0
 
 
 async def test_an_expired_token_is_auth_failed_and_not_retried(

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
 from sqlalchemy import select
 from store_factories import T0
 
+from monitor.check_json import SCHEMA_PATH
 from monitor.context import App
 from monitor.demo import DEMO_SECRETS, EXAMPLES, demo_settings, seed_attestations, seed_roster
 from monitor.registry import load_registry
@@ -135,6 +137,9 @@ def test_socmon_check_exits_0_for_a_clean_account_and_reports_json(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["accounts"], report["failed"], report["open_lapses"]) == (1, 0, [])
+    jsonschema.validate(report, json.loads(SCHEMA_PATH.read_text()))
+    mine = {v["check"]: v["status"] for v in report["verdicts"] if v["account"] == clean}
+    assert mine and "lapse" not in mine.values()
 
 
 def test_socmon_check_names_an_unknown_account_and_exits_2(
@@ -158,3 +163,28 @@ def test_socmon_check_without_the_token_names_the_secret_and_exits_2(
     assert done.returncode == 2
     assert "platforms.facebook.token_secret" in done.stderr
     assert "SOCMON_FACEBOOK_TOKEN" in done.stderr
+
+
+def test_an_x_app_over_its_monthly_cap_leaves_x_unknown_and_tells_it(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    sandbox.world.social.x_capped = True
+    settings = demo_settings(tmp_path, sandbox.base_url)
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    accounts = load_registry(settings.registry, settings.district.email_domains)
+    app = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
+    seed_attestations(app)
+    result = asyncio.run(run_check_cycle(app, env=DEMO_SECRETS))
+
+    x_ids = {a.id for a in accounts if a.platform == "x"}
+    with app.sessions() as s:
+        states = {(st.account_id, st.check_id): st for st in s.scalars(select(CheckState))}
+        lapses = {(lp.account_id, lp.check_id) for lp in s.scalars(select(Lapse))}
+    assert x_ids and result.errors_by_kind["usage_cap"] == len(x_ids)
+    assert all(states[(a, "comments")].status == "unknown" for a in x_ids)
+    assert not any(a in x_ids for a, _ in lapses)  # unknown never opens a lapse
+    assert ("credential-x", "connector_health") in lapses
+    assert (
+        "the X monthly read cap is reached" in states[("credential-x", "connector_health")].detail
+    )

@@ -193,3 +193,56 @@ def test_an_auth_failure_in_the_cycle_opens_a_lapse_on_that_platforms_credential
     found = states(app)
     assert found[("credential-facebook", "connector_health")][0] == "pass"
     assert "refused for 1 account" in found[("credential-x", "connector_health")][1]
+
+
+def test_a_spent_x_usage_cap_in_the_cycle_opens_a_lapse_for_it(
+    tmp_path: Path, graph: respx.MockRouter
+) -> None:
+    x_account = account("hillcrest-x", platform="x", platform_id="hillcrest")
+    app = make_app(tmp_path, [*ACCOUNTS, x_account])
+    graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))
+    cycle = new_cycle(app, [("hillcrest-fb", "ok", ""), ("hillcrest-x", "failed", "usage_cap")])
+    asyncio.run(check_health(app, cycle, ENV))
+    assert open_lapses(app) == {("credential-x", "connector_health")}
+    assert (
+        "hit its usage cap: 1 account unread"
+        in states(app)[("credential-x", "connector_health")][1]
+    )
+
+
+def test_connector_health_lists_youtube_channels_without_a_grant_of_their_own(
+    tmp_path: Path, graph: respx.MockRouter
+) -> None:
+    from monitor.youtube_grants import save_grant
+
+    granted = account("bayview-yt", platform="youtube", platform_id="UCbayview")
+    ungranted = account("hillcrest-yt", platform="youtube", platform_id="UChillcrest")
+    app = make_app(tmp_path, [*ACCOUNTS, granted, ungranted])
+    youtube = app.settings.platforms["x"].model_copy(update={"base_url": "https://yt.test"})
+    platforms = {**app.settings.platforms, "youtube": youtube}
+    app.settings = app.settings.model_copy(update={"platforms": platforms})
+    save_grant(tmp_path / "youtube-grants", "UCbayview", "1//grant", T0)
+    graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))
+    asyncio.run(check_health(app, new_cycle(app, [("hillcrest-fb", "ok", "")]), ENV))
+    detail = states(app)[("credential-youtube", "connector_health")][1]
+    assert "lacks the channel's own grant for 1 channel (hillcrest-yt)" in detail
+
+
+def test_connector_health_names_the_permission_the_instagram_token_lacks(
+    tmp_path: Path, graph: respx.MockRouter
+) -> None:
+    ig_account = account("hillcrest-ig", platform="instagram", platform_id="17841400000000001")
+    app = make_app(tmp_path, [*ACCOUNTS, ig_account])
+    instagram = app.settings.platforms["facebook"].model_copy(update={"business_id": ""})
+    platforms = {**app.settings.platforms, "instagram": instagram}
+    app.settings = app.settings.model_copy(update={"platforms": platforms})
+    graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))
+    ig_scopes = ["instagram_basic", "pages_read_engagement", *SCOPES]
+    graph.routes[0].mock(  # debug_token: the same system token, without instagram_manage_comments
+        return_value=httpx.Response(
+            200, json={"data": {"is_valid": True, "expires_at": 0, "scopes": ig_scopes}}
+        )
+    )
+    asyncio.run(check_health(app, new_cycle(app, [("hillcrest-ig", "ok", "")]), ENV))
+    detail = states(app)[("credential-instagram", "connector_health")][1]
+    assert "lacks the permission instagram_manage_comments" in detail

@@ -252,3 +252,18 @@ def test_the_x_connector_reports_a_far_window_reset_as_rate_limited(
     with pytest.raises(RateLimited) as caught:
         run(fetch())
     assert caught.value.retry_after == 5000.0
+
+
+async def test_an_x_app_over_its_monthly_cap_stops_at_the_first_call(
+    server: SandboxServer, world: World
+) -> None:
+    from connectors.base import UsageCapReached
+
+    world.social.x_capped = True
+    async with httpx.AsyncClient() as http:
+        x = XConnector(http, base_url=server.base_url, bearer_token=X_TOKEN, clock=lambda: NOW)
+        x_accounts = [u.username for u in world.social.x_users.values()]
+        for handle in x_accounts[:2]:
+            with pytest.raises(UsageCapReached, match="the X monthly read cap is reached"):
+                await x.fetch(handle)
+    assert world.social.calls["x_user"] == 1  # no retry, and nothing more once capped
