@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Row
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitor.csv_io import safe_cell
 from monitor.web.app import WebContext
 from monitor.web.auth import Viewer
 from monitor.web.filters import Filters
@@ -28,15 +29,15 @@ HEADER = (
     "opened_at", "last_seen_at", "resolved_at", "muted_until", "muted_by", "mute_reason",
     "detail", "clauses",
 )  # fmt: skip
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 500  # rows per chunk sent: small enough to start at once, large enough to be cheap
 
 
 def cell(value: object) -> object:
-    """A cell a spreadsheet will not run as a formula (page text comes from strangers)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """A cell a spreadsheet will not run as a formula (page text comes from strangers).
+
+    The same rule as every CSV socmon writes (monitor.csv_io.safe_cell).
+    """
+    return safe_cell(value) if isinstance(value, str) else value
 
 
 def _iso(value: object) -> str:
