@@ -10,8 +10,8 @@ with no account of their own sit on pseudo-accounts ("unregistered-facebook-<pag
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +36,7 @@ from monitor.context import App
 from monitor.lapses import Changes, record_findings
 from monitor.registry import Account
 from monitor.secrets import SecretMissing, resolve_secret
+from monitor.settings import Platform
 from monitor.store.db import transaction
 from monitor.store.models import OPEN_STATES, AccountRow, CheckRun, CheckState, Lapse
 from monitor.youtube_grants import grants_folder, load_grants
@@ -182,24 +183,8 @@ async def check_health(
     facebook: FacebookFacts | None = None
     business_id = cfg.business_id if cfg is not None and cfg.enabled else ""
     if cfg is not None and cfg.enabled and cfg.token_secret:
-        try:
-            token = resolve_secret(cfg.token_secret, env).get_secret_value()
-        except SecretMissing as exc:
-            logger.warning("credential health skipped for facebook: %s", exc)
-        else:
-            async with AsyncExitStack() as stack:
-                http = client
-                if http is None:
-                    http = await stack.enter_async_context(
-                        build_client(cfg.timeout_seconds, max_connections=2)
-                    )
-                graph = BusinessGraph(
-                    http,
-                    base_url=cfg.base_url,
-                    api_version=cfg.api_version or "v26.0",
-                    system_token=token,
-                    retry=RetryPolicy(max_retries=cfg.max_retries),
-                )
+        async with _business_graph("facebook", cfg, env, client) as graph:
+            if graph is not None:
                 facebook = await read_facebook(graph, business_id)
     platforms = [name for name, p in settings.platforms.items() if p.enabled]
     changes = Changes()
@@ -221,6 +206,35 @@ async def check_health(
     return changes
 
 
+@asynccontextmanager
+async def _business_graph(
+    platform: str, cfg: Platform, env: Mapping[str, str] | None, client: httpx.AsyncClient | None
+) -> AsyncIterator[BusinessGraph | None]:
+    """A Graph client with `cfg`'s system token (its own HTTP client unless one is given).
+
+    None, said once in the log, when the token's secret cannot be read.
+    """
+    try:
+        token = resolve_secret(cfg.token_secret, env).get_secret_value()
+    except SecretMissing as exc:
+        logger.warning("credential health skipped for %s: %s", platform, exc)
+        yield None
+        return
+    async with AsyncExitStack() as stack:
+        http = client
+        if http is None:
+            http = await stack.enter_async_context(
+                build_client(cfg.timeout_seconds, max_connections=2)
+            )
+        yield BusinessGraph(
+            http,
+            base_url=cfg.base_url,
+            api_version=cfg.api_version or "v26.0",
+            system_token=token,
+            retry=RetryPolicy(max_retries=cfg.max_retries),
+        )
+
+
 async def _inspect_instagram(
     app: App, env: Mapping[str, str] | None, client: httpx.AsyncClient | None, business_id: str
 ) -> FacebookFacts | None:
@@ -228,25 +242,10 @@ async def _inspect_instagram(
     cfg = app.settings.platforms.get("instagram")
     if cfg is None or not cfg.enabled or not cfg.token_secret:
         return None
-    try:
-        token = resolve_secret(cfg.token_secret, env).get_secret_value()
-    except SecretMissing as exc:
-        logger.warning("credential health skipped for instagram: %s", exc)
-        return None
     facts = FacebookFacts()
-    async with AsyncExitStack() as stack:
-        http = client
-        if http is None:
-            http = await stack.enter_async_context(
-                build_client(cfg.timeout_seconds, max_connections=2)
-            )
-        graph = BusinessGraph(
-            http,
-            base_url=cfg.base_url,
-            api_version=cfg.api_version or "v26.0",
-            system_token=token,
-            retry=RetryPolicy(max_retries=cfg.max_retries),
-        )
+    async with _business_graph("instagram", cfg, env, client) as graph:
+        if graph is None:
+            return None
         try:
             facts.token = await graph.debug_token()
         except ConnectorError as exc:
