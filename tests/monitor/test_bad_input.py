@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
+from socmon.cli import main
 
 GOOD_TOML = """
 state_dir = "state"

@@ -17,18 +17,19 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel
 
-from monitor import logfmt, sdnotify
+from monitor import logfmt
 from monitor.connect import open_connectors
 from monitor.context import App, open_app, open_settings, utcnow
-from monitor.daemon import Daemon
-from monitor.daemon.dbwatch import DatabaseWatch, read_outage
 from monitor.errors import UserError
 from monitor.lease import LeaseKeeper
-from monitor.metrics import Metrics, serve
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Settings
-from monitor.status import build_status, format_status
 from monitor.store.faults import EX_TEMPFAIL, DatabaseUnavailable, delays
+from socmon import sdnotify
+from socmon.daemon import Daemon
+from socmon.daemon.dbwatch import DatabaseWatch, read_outage
+from socmon.metrics import Metrics, serve
+from socmon.status import build_status, format_status
 
 ConfigOpt = Annotated[
     Path | None,

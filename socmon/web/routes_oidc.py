@@ -15,10 +15,10 @@ from sqlalchemy import select
 from monitor.settings_web import Oidc
 from monitor.store.db import transaction
 from monitor.store.models import User
-from monitor.web import oidc as protocol
-from monitor.web import sessions as web_sessions
-from monitor.web.app import PageError, WebContext, set_session, web_context
-from monitor.web.viewer import require_csrf, safe_next
+from socmon.web import oidc as protocol
+from socmon.web import sessions as web_sessions
+from socmon.web.context import PageError, WebContext, set_session, web_context
+from socmon.web.viewer import require_csrf, safe_next
 
 logger = logging.getLogger(__name__)
 router = APIRouter()

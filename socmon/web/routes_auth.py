@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from monitor.signed_links import LinkClaims, LinkError, LinkRevoked, verify_link_token
 from monitor.store.db import transaction
 from monitor.store.models import LinkRevocation, LinkUse
-from monitor.web import sessions as web_sessions
-from monitor.web import throttle
-from monitor.web.app import PageError, WebContext, set_session, web_context
-from monitor.web.auth import LoginRefused, SessionData, Viewer, authenticate
-from monitor.web.viewer import require_csrf, safe_next, session_viewer
+from socmon.web import sessions as web_sessions
+from socmon.web import throttle
+from socmon.web.auth import LoginRefused, SessionData, Viewer, authenticate
+from socmon.web.context import PageError, WebContext, set_session, web_context
+from socmon.web.viewer import require_csrf, safe_next, session_viewer
 
 logger = logging.getLogger(__name__)
 router = APIRouter()

@@ -15,7 +15,6 @@ import typer
 
 from checks import ALL_CHECKS
 from monitor import csv_import
-from monitor.check_json import CycleSummary, check_report
 from monitor.context import App, open_app, open_settings
 from monitor.cycle import CycleResult
 from monitor.errors import UserError
@@ -24,9 +23,10 @@ from monitor.inputs import MB
 from monitor.lapses import LapseNotFound, mute_lapse
 from monitor.outputs import check_writable, write_atomically
 from monitor.registry import Account, load_configured_registry, valid_email
-from monitor.report import check_exit_code, format_report, open_credential_lapses, summary_line
 from monitor.store.db import make_engine, transaction
 from monitor.store.migrate import current_revision, head_revision, upgrade
+from socmon.check_json import CycleSummary, check_report
+from socmon.report import check_exit_code, format_report, open_credential_lapses, summary_line
 
 ConfigOpt = Annotated[
     Path | None,
@@ -109,7 +109,7 @@ def _report(
     with app.sessions() as session:
         credentials = open_credential_lapses(session)
     if fmt is Format.json:
-        # Every verdict, shaped like monitor/schemas/check-report.schema.json.
+        # Every verdict, shaped like socmon/schemas/check-report.schema.json.
         summary = CycleSummary(
             result.cycle_id,
             result.status,
@@ -301,6 +301,6 @@ def demo(
     ] = Path("demo-state"),
 ) -> None:
     """Run the whole product against the local sandbox: no credentials needed."""
-    from monitor.demo import run_demo
+    from socmon.demo import run_demo
 
     raise typer.Exit(run_demo(state_dir, out=sys.stdout))

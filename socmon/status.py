@@ -9,19 +9,19 @@ from typing import Any
 from sqlalchemy import func, select
 
 from monitor.context import App
-from monitor.daemon.dbwatch import read_outage
-from monitor.daemon.jobs import (
+from monitor.health import CredentialStatus, credential_status
+from monitor.lease import current
+from monitor.settings import Settings
+from monitor.store.models import AccountRow
+from notifications.outbox import FailedDigest, failed_digests
+from socmon.daemon.dbwatch import read_outage
+from socmon.daemon.jobs import (
     check_trigger,
     digest_trigger,
     due_after,
     last_finished_cycle,
     next_fire,
 )
-from monitor.health import CredentialStatus, credential_status
-from monitor.lease import current
-from monitor.settings import Settings
-from monitor.store.models import AccountRow
-from notifications.outbox import FailedDigest, failed_digests
 
 
 @dataclass

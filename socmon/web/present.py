@@ -14,8 +14,8 @@ from jinja2 import Environment
 
 import checks
 from checks.capabilities import Mode, capability
-from monitor.web.scope import DISTRICT_SCHOOL, district_platform
 from notifications.links import PLATFORM_LABELS, account_url
+from socmon.web.scope import DISTRICT_SCHOOL, district_platform
 
 # Query parameters and headers that may carry a platform credential in an error text.
 _SECRETS = re.compile(

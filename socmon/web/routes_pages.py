@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from checks import ALL_CHECKS
 from monitor.store.models import OPEN_STATES, Lapse, Review
-from monitor.web import queries, queries_accounts
-from monitor.web.app import PageError, WebContext, web_context
-from monitor.web.chart import SIZES, open_lapses_svg
-from monitor.web.csv_export import csv_response
-from monitor.web.filters import (
+from socmon.web import queries, queries_accounts
+from socmon.web.chart import SIZES, open_lapses_svg
+from socmon.web.context import PageError, WebContext, web_context
+from socmon.web.csv_export import csv_response
+from socmon.web.filters import (
     FIRST_DAY,
     PAGE_SIZE,
     SORTS,
@@ -25,9 +25,9 @@ from monitor.web.filters import (
     page_number,
     text_value,
 )
-from monitor.web.present import check_choices, check_info
-from monitor.web.scope import DISTRICT_SCHOOL, get_account, visible_ids
-from monitor.web.viewer import require_viewer
+from socmon.web.present import check_choices, check_info
+from socmon.web.scope import DISTRICT_SCHOOL, get_account, visible_ids
+from socmon.web.viewer import require_viewer
 
 router = APIRouter()
 CHART_DAYS = 90

@@ -15,12 +15,12 @@ from sqlalchemy import Row
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.csv_io import safe_cell
-from monitor.web.app import WebContext
-from monitor.web.auth import Viewer
-from monitor.web.filters import Filters
-from monitor.web.present import check_info
-from monitor.web.queries import export_rows
-from monitor.web.scope import DISTRICT_SCHOOL, district_platform
+from socmon.web.auth import Viewer
+from socmon.web.context import WebContext
+from socmon.web.filters import Filters
+from socmon.web.present import check_info
+from socmon.web.queries import export_rows
+from socmon.web.scope import DISTRICT_SCHOOL, district_platform
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from monitor.actions import record_attestation, record_review
 from monitor.lapses import LapseNotFound, mute_lapse
 from monitor.store.db import transaction
 from monitor.store.models import AccountRow, Lapse
-from monitor.web.app import PageError, web_context
-from monitor.web.scope import account_condition, get_account
-from monitor.web.viewer import require_csrf, require_viewer, safe_next
+from socmon.web.context import PageError, web_context
+from socmon.web.scope import account_condition, get_account
+from socmon.web.viewer import require_csrf, require_viewer, safe_next
 
 logger = logging.getLogger(__name__)
 router = APIRouter()

@@ -18,7 +18,6 @@ from monitor.context import App, utcnow
 from monitor.cycle import CycleResult
 from monitor.errors import UserError
 from monitor.export import lapse_query, lapse_rows
-from monitor.report import format_report
 from monitor.roster import read_roster, roster_key
 from monitor.roster_store import store_roster
 from monitor.runner import run_check_cycle
@@ -30,6 +29,7 @@ from sandbox.demo import BUSINESS_ID, DEMO_ATTESTATIONS, SYSTEM_TOKEN, UNATTESTE
 from sandbox.server import SandboxServer
 from sandbox.social import X_TOKEN, YOUTUBE_KEY, YOUTUBE_OAUTH
 from sandbox.students import DEMO_ROSTER_KEY
+from socmon.report import format_report
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "config"
 MARKER = ".socmon-demo"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from monitor.settings_web import Web
 from monitor.store.models import WebSession
-from monitor.web.auth import SessionData, session_key
+from socmon.web.auth import SessionData, session_key
 
 logger = logging.getLogger(__name__)
 

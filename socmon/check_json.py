@@ -1,6 +1,6 @@
 """`socmon check --format json`: every verdict of the cycle, in the shape of the shipped schema.
 
-The schema (monitor/schemas/check-report.schema.json) is the contract other tools
+The schema (socmon/schemas/check-report.schema.json) is the contract other tools
 read against; timestamps are ISO 8601 with a `T` and a UTC offset.
 """
 

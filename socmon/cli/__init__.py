@@ -39,7 +39,7 @@ def _register() -> None:
     if _registered:  # main() may run more than once in a process (tests)
         return
     _registered.append(True)
-    from monitor.cli import attest, core, digest, grant, service, students, web
+    from socmon.cli import attest, core, digest, grant, service, students, web
 
     for module in (core, digest, service, web, attest, students, grant):
         module.register(app)

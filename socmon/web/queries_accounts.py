@@ -16,9 +16,9 @@ from monitor.store.models import (
     LapseEvent,
     Review,
 )
-from monitor.web.auth import Viewer
-from monitor.web.queries import account_search
-from monitor.web.scope import account_condition
+from socmon.web.auth import Viewer
+from socmon.web.queries import account_search
+from socmon.web.scope import account_condition
 
 TIMELINE_PAGE = 200
 ACCOUNT_LAPSES = 100  # open ones first, then the newest; the overview has them all

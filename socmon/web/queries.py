@@ -18,9 +18,9 @@ from sqlalchemy import ColumnElement, Integer, Row, Select, and_, cast, func, or
 from sqlalchemy.orm import Session
 
 from monitor.store.models import AccountRow, CheckState, Lapse
-from monitor.web.auth import Viewer
-from monitor.web.filters import PAGE_SIZE, Filters
-from monitor.web.scope import DISTRICT_SCHOOL, account_condition, district_wide
+from socmon.web.auth import Viewer
+from socmon.web.filters import PAGE_SIZE, Filters
+from socmon.web.scope import DISTRICT_SCHOOL, account_condition, district_wide
 
 UNKNOWN_SHOWN = 50
 

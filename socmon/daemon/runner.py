@@ -20,12 +20,16 @@ from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers import SchedulerNotRunningError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from monitor import runner, sdnotify
+from monitor import runner
 from monitor.context import App
 from monitor.cycle import CycleResult
-from monitor.daemon.dbwatch import DatabaseWatch
-from monitor.daemon.heartbeat import Heartbeat
-from monitor.daemon.jobs import (
+from monitor.errors import UserError
+from monitor.lease import LeaseFence, LeaseKeeper
+from monitor.store.faults import describe, is_unavailable, redacted
+from socmon import sdnotify
+from socmon.daemon.dbwatch import DatabaseWatch
+from socmon.daemon.heartbeat import Heartbeat
+from socmon.daemon.jobs import (
     CHECK,
     DIGESTS,
     HOUSEKEEPING,
@@ -42,11 +46,8 @@ from monitor.daemon.jobs import (
     overdue,
     run_check_cycle,
 )
-from monitor.daemon.recovery import recover
-from monitor.errors import UserError
-from monitor.lease import LeaseFence, LeaseKeeper
-from monitor.metrics import Metrics
-from monitor.store.faults import describe, is_unavailable, redacted
+from socmon.daemon.recovery import recover
+from socmon.metrics import Metrics
 
 if TYPE_CHECKING:
     from notifications.service import DigestRun

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import User
-from monitor.web import sessions as web_sessions
-from monitor.web.app import LoginRequired, PageError, WebContext
-from monitor.web.auth import SessionData, Viewer, active_user
+from socmon.web import sessions as web_sessions
+from socmon.web.auth import SessionData, Viewer, active_user
+from socmon.web.context import LoginRequired, PageError, WebContext
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Settings
 from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.models import LinkRevocation, User
-from monitor.web import sessions as web_sessions
-from monitor.web.auth import MIN_PASSWORD_LENGTH, ROLES, hash_password
+from socmon.web import sessions as web_sessions
+from socmon.web.auth import MIN_PASSWORD_LENGTH, ROLES, hash_password
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def serve(
     """Serve the lapse history web page (127.0.0.1:8080 by default, or a unix socket)."""
     import uvicorn
 
-    from monitor.web.app import create_app
+    from socmon.web.app import create_app
 
     settings = open_settings(config)
     if host is not None:

@@ -25,17 +25,17 @@ from sqlalchemy import delete, select
 from monitor import runner
 from monitor.context import App
 from monitor.cycle import CycleResult
-from monitor.daemon.triggers import (
+from monitor.settings import Schedule, Settings
+from monitor.store.db import transaction
+from monitor.store.models import CheckRun, Lease
+from monitor.store.models import Cycle as CycleRow
+from socmon.daemon.triggers import (
     SteadyCronTrigger,
     check_trigger,
     digest_trigger,
     due_after,
     next_fire,
 )
-from monitor.settings import Schedule, Settings
-from monitor.store.db import transaction
-from monitor.store.models import CheckRun, Lease
-from monitor.store.models import Cycle as CycleRow
 
 __all__ = ["check_trigger", "digest_trigger", "due_after", "next_fire"]  # from triggers
 

@@ -13,10 +13,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -33,79 +30,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monitor.settings import Settings
 from monitor.store.db import transaction
-from monitor.web import sessions as web_sessions
-from monitor.web.auth import CookieCodec, SessionData
-from monitor.web.present import install_filters
+from socmon.web import routes_actions, routes_auth, routes_oidc, routes_pages
+from socmon.web import sessions as web_sessions
+from socmon.web.auth import CookieCodec, SessionData
+from socmon.web.context import CSP, Clock, LoginRequired, PageError, WebContext
+from socmon.web.present import install_filters
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "socmon_session"
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
-
-Clock = Callable[[], datetime]
 
 
 def secure_cookies(public_url: str) -> bool:
     """False only for a plain-http public_url on the loopback interface (see module doc)."""
     parts = urlsplit(public_url)
     return not (parts.scheme == "http" and parts.hostname in LOOPBACK)
-
-
-@dataclass
-class WebContext:
-    """What every request handler needs, built once in `create_app`."""
-
-    settings: Settings
-    sessions: sessionmaker[Session]
-    writer: sessionmaker[Session]
-    clock: Clock
-    codec: CookieCodec
-    link_secret: SecretStr
-    env: Environment
-    secure: bool
-    throttle_key: bytes
-    # OpenID Connect: the client secret and the HTTP client for the provider (None: off).
-    oidc_secret: SecretStr | None = None
-    http: httpx.Client | None = None
-    csp: str = CSP
-
-    def render(
-        self, request: Request, template: str, status: int = 200, **values: Any
-    ) -> HTMLResponse:
-        session: SessionData = request.state.session
-        values.setdefault("viewer", getattr(request.state, "viewer", None))
-        html = self.env.get_template(template).render(
-            csrf=self.codec.csrf_token(session.sid),
-            district=self.settings.district.name,
-            zone=self.settings.district.timezone,
-            path=request.url.path,
-            local_passwords=self.settings.web.local_passwords,
-            oidc_label=self.settings.web.oidc.button_label if self.settings.web.oidc else "",
-            **values,
-        )
-        return HTMLResponse(html, status_code=status)
-
-
-class PageError(Exception):
-    """An answer that is a page explaining what went wrong (404, 403, 410, 400)."""
-
-    def __init__(self, status: int, title: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.title, self.message = status, title, message
-
-
-class LoginRequired(Exception):
-    """No one is signed in; GET pages redirect to the sign-in page."""
-
-
-def web_context(request: Request) -> WebContext:
-    ctx: WebContext = request.app.state.web
-    return ctx
 
 
 def create_app(
@@ -123,8 +64,6 @@ def create_app(
     With `[web.oidc]`, `oidc_secret` is its client secret and `http` the client that talks
     to the provider (built here when not given).
     """
-    from monitor.web import routes_actions, routes_auth, routes_oidc, routes_pages
-
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
@@ -159,12 +98,6 @@ def create_app(
     _install_middleware(app, ctx)
     _install_errors(app, ctx)
     return app
-
-
-def set_session(request: Request, data: SessionData) -> None:
-    """Replace the browser's session id (sign-in, sign-out, link); the middleware sets the cookie."""
-    request.state.session = data
-    request.state.session_dirty = True
 
 
 def _touch(ctx: WebContext, key: str) -> None:

@@ -1,6 +1,6 @@
 """The daemon behind `socmon run`: scheduler jobs (jobs.py) and the process around them (runner.py)."""
 
-from monitor.daemon.jobs import (
+from socmon.daemon.jobs import (
     CHECK,
     DIGESTS,
     HOUSEKEEPING,
@@ -13,7 +13,7 @@ from monitor.daemon.jobs import (
     housekeeping,
     run_check_cycle,
 )
-from monitor.daemon.runner import Daemon
+from socmon.daemon.runner import Daemon
 
 __all__ = [
     "CHECK",

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from monitor.store.models import AccountRow
-from monitor.web.auth import Viewer
+from socmon.web.auth import Viewer
 
 
 def managed_by(session: Session, email: str) -> ColumnElement[bool]:
