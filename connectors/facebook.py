@@ -1,4 +1,4 @@
-"""Facebook Pages connector: one Graph call for the page, one for its roles.
+"""Facebook Pages connector: one Graph call reads a quiet page, its roles included.
 
 Each page is read with its own page token (from `/me/accounts`, fetched with the
 district's system-user token), because only the page's token shows comment
@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 COMMENT_FIELDS = "id,from,message,created_time,is_hidden,user_likes,parent{id}"
 ROLE_FIELDS = "id,name,tasks"
+# People per result page of a role edge expanded in the page call; more are followed by cursor.
+ROLE_LIMIT = 100
 # Graph's default comment order is chronological (oldest first): ask for the newest first,
 # replies included (filter=stream), with the total count to say how much is left unread.
 COMMENT_MODIFIERS = "order(reverse_chronological).filter(stream).summary(true)"
@@ -80,6 +82,46 @@ def page_fields(max_posts: int, max_comments: int) -> str:
         "id,name,about,description,website,emails,link,is_published,cover{source},picture{url},"
         f"posts.limit({max_posts}){{{post_fields(max_comments)}}}"
     )
+
+
+def admin_sources(page_id: str, business_id: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(field of the page, edge path, its query) for each list of people with a role."""
+    sources = [("roles", f"{page_id}/roles", {"fields": ROLE_FIELDS})]
+    if business_id:
+        params = {"business": business_id, "fields": ROLE_FIELDS}
+        sources.append(("assigned_users", f"{page_id}/assigned_users", params))
+    return sources
+
+
+def admin_fields(business_id: str) -> str:
+    """The role edges as page fields: an edge's query parameters become modifiers.
+
+    Field expansion takes an edge's parameters as `.name(value)` modifiers, so
+    `assigned_users.business(ID)` is `/{page}/assigned_users?business=ID` (Graph API
+    guide, developers.facebook.com/docs/graph-api/guides/field-expansion).
+    """
+    roles = f"roles.limit({ROLE_LIMIT}){{{ROLE_FIELDS}}}"
+    if not business_id:
+        return roles
+    return f"{roles},assigned_users.business({business_id}).limit({ROLE_LIMIT}){{{ROLE_FIELDS}}}"
+
+
+class RolesApart:
+    """Pages whose role edges Graph refused inside the page call, for the process's lifetime.
+
+    Graph answers a whole field-expanded request with the error of one refused edge, so
+    such a page is read with separate calls; remembering it spares every later cycle
+    (connectors are built anew each cycle) the failed expanded call.
+    """
+
+    def __init__(self) -> None:
+        self._pages: set[str] = set()
+
+    def __contains__(self, page_id: object) -> bool:
+        return page_id in self._pages
+
+    def add(self, page_id: str) -> None:
+        self._pages.add(page_id)
 
 
 def map_comments(rows: list[Any], page_id: str, where: str) -> tuple[Comment, ...]:
@@ -229,6 +271,7 @@ class FacebookConnector:
         throttle: GraphThrottle | None = None,
         throttle_at_percent: float = 90.0,
         max_throttle_delay: float = 60.0,
+        roles_apart: RolesApart | None = None,
     ) -> None:
         self._client = client
         self._root = f"{base_url.rstrip('/')}/{api_version.strip('/')}"
@@ -256,6 +299,7 @@ class FacebookConnector:
         self._generation = 0  # bumped on every token load, so one failure reloads once
         self._tokens_lock = asyncio.Lock()
         self.graph_calls = 0  # HTTP requests sent, retries included (for the benchmark)
+        self._roles_apart = roles_apart if roles_apart is not None else RolesApart()
 
     async def _get(
         self, path: str, params: dict[str, str], token: str, scope: str = ""
@@ -350,10 +394,8 @@ class FacebookConnector:
     ) -> AccountSnapshot:
         budget = CallBudget(self._max_calls)
         budget.take()
-        fields = page_fields(self._max_posts, self._max_comments)
-        page = await self._get(page_id, {"fields": fields}, token, page_id)
         unexposed: dict[Fact, str] = {}
-        admins = await self._admins(page_id, token, budget, unexposed)
+        page, admins = await self._page_and_admins(page_id, token, budget, unexposed)
         ledger = SyncLedger(known)
         tally = await self._complete_posts(page_id, page, token, budget, ledger)
         snapshot = build_snapshot(page_id, page, admins, unexposed, self._clock())
@@ -365,6 +407,31 @@ class FacebookConnector:
             sync=ledger.marks(snapshot.posts),
             post_text_read=text_read,
         )
+
+    async def _page_and_admins(
+        self, page_id: str, token: str, budget: CallBudget, unexposed: dict[Fact, str]
+    ) -> tuple[dict[str, Any], tuple[Admin, ...]]:
+        """The page reply and its admins: one call with the role edges expanded in it.
+
+        Where Graph refuses a role edge it refuses the whole expanded request; that page
+        is then read with separate calls, which leave only ADMINS unknown.
+        """
+        fields = page_fields(self._max_posts, self._max_comments)
+        if page_id not in self._roles_apart:
+            expanded = f"{fields},{admin_fields(self._business_id)}"
+            try:
+                page = await self._get(page_id, {"fields": expanded}, token, page_id)
+            except PermissionMissing:
+                budget.take()  # the page itself is read whatever the budget says
+            else:
+                sources = admin_sources(page_id, self._business_id)
+                edges = [(path, params, page.get(key)) for key, path, params in sources]
+                return page, await self._people(edges, token, budget, unexposed, page_id)
+        page = await self._get(page_id, {"fields": fields}, token, page_id)
+        if page_id not in self._roles_apart:
+            logger.info("page %s: Graph refused its roles in the page call; reading apart", page_id)
+            self._roles_apart.add(page_id)
+        return page, await self._admins(page_id, token, budget, unexposed)
 
     async def _more(
         self,
@@ -475,28 +542,36 @@ class FacebookConnector:
     async def _admins(
         self, page_id: str, token: str, budget: CallBudget, unexposed: dict[Fact, str]
     ) -> tuple[Admin, ...]:
-        """People with the MANAGE task, from /roles (and /assigned_users with a business id)."""
-        sources = [(f"{page_id}/roles", {"fields": ROLE_FIELDS})]
-        if self._business_id:
-            params = {"business": self._business_id, "fields": ROLE_FIELDS}
-            sources.append((f"{page_id}/assigned_users", params))
-        people: dict[str, tuple[str, set[str]]] = {}
-        for path, params in sources:
+        """Admins read with separate calls to /roles (and /assigned_users with a business id)."""
+        edges: list[tuple[str, dict[str, str], Any]] = []
+        for _, path, params in admin_sources(page_id, self._business_id):
             if not budget.take():
                 unexposed[Fact.ADMINS] = f"page roles not read: {budget.spent_reason}"
                 return ()
             try:
-                reply = await self._get(path, params, token, page_id)
+                edges.append((path, params, await self._get(path, params, token, page_id)))
             except PermissionMissing:
                 # A partial admin list could open false lapses: say "unknown" instead.
                 unexposed[Fact.ADMINS] = "the token lacks permission to read page roles"
                 return ()
-            more, whole = await self._more(path, params, reply, token, budget, page_id)
+        return await self._people(edges, token, budget, unexposed, page_id)
+
+    async def _people(
+        self,
+        edges: list[tuple[str, dict[str, str], Any]],
+        token: str,
+        budget: CallBudget,
+        unexposed: dict[Fact, str],
+        page_id: str,
+    ) -> tuple[Admin, ...]:
+        """People with the MANAGE task across the role edges, each followed to its end."""
+        people: dict[str, tuple[str, set[str]]] = {}
+        for path, params, edge in edges:
+            more, whole = await self._more(path, params, edge, token, budget, page_id)
             if not whole:
                 unexposed[Fact.ADMINS] = f"page roles read only in part: {budget.spent_reason}"
                 return ()
-            rows = edge_rows(reply, path) + more
-            for row in rows:
+            for row in edge_rows(edge, path) + more:
                 if not isinstance(row, dict) or not row.get("id"):
                     raise _malformed(path, "a person without id")
                 name, tasks = people.get(str(row["id"]), (_text(row.get("name")), set()))

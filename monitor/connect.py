@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from connectors.base import Connector
-from connectors.facebook import FacebookConnector
+from connectors.facebook import FacebookConnector, RolesApart
 from connectors.graph_throttle import GraphThrottle
 from connectors.http import RetryPolicy, build_client
 from connectors.instagram import InstagramConnector
@@ -27,6 +27,12 @@ class Shared:
     """What several connectors share: Facebook and Instagram count against one Graph app."""
 
     graph_throttle: GraphThrottle
+    roles_apart: RolesApart
+
+
+# Pages whose roles Graph refuses inside the page call, for the process's lifetime:
+# connectors are built every cycle, this memory outlives them.
+ROLES_APART = RolesApart()
 
 
 def _secret(
@@ -61,6 +67,7 @@ def _facebook(
         retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,
         throttle=shared.graph_throttle,
+        roles_apart=shared.roles_apart,
     )
 
 
@@ -187,7 +194,7 @@ async def open_connectors(
     problems: list[Problem] = []
     async with AsyncExitStack() as stack:
         connectors: dict[str, Connector] = {}
-        shared = Shared(GraphThrottle("graph", clock=lambda: clock().timestamp()))
+        shared = Shared(GraphThrottle("graph", clock=lambda: clock().timestamp()), ROLES_APART)
         for platform, cfg in settings.platforms.items():
             builder = BUILDERS.get(platform)
             if not cfg.enabled or builder is None:
