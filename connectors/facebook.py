@@ -30,25 +30,10 @@ from connectors.base import (
     SyncMark,
 )
 from connectors.budget import CallBudget, Tally
-from connectors.graph import (  # noqa: F401 -- re-exported for callers of connectors.facebook
-    _TOKENISH,
-    AUTH_SUBCODES,
-    RATE_LIMIT_CODES,
-    _business_usage,
-    _header_json,
-    _malformed,
-    _percent,
-    _rate_limit_wait,
-    _text,
-    classify_graph_error,
-    cursor_after,
-    edge_rows,
-    parse_time,
-    require_dict,
-    usage_of,
-)
+from connectors.graph import classify_graph_error, cursor_after, edge_rows
 from connectors.graph_throttle import GraphThrottle
 from connectors.http import RetryPolicy, request_json
+from connectors.parsing import as_text, malformed, parse_time, require_dict
 from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
@@ -130,7 +115,7 @@ def map_comments(rows: list[Any], page_id: str, where: str) -> tuple[Comment, ..
     answered: set[str] = set()
     for row in rows:
         if not isinstance(row, dict) or not row.get("id"):
-            raise _malformed(where, "a comment without id")
+            raise malformed(where, "a comment without id")
         author = row.get("from")
         author = author if isinstance(author, dict) else {}  # absent unless a page token
         by_page = str(author.get("id", "")) == page_id
@@ -142,8 +127,8 @@ def map_comments(rows: list[Any], page_id: str, where: str) -> tuple[Comment, ..
         comments[str(row["id"])] = Comment(
             comment_id=str(row["id"]),
             created_at=parse_time(row.get("created_time"), where),
-            author=_text(author.get("name")),
-            text=_text(row.get("message")),
+            author=as_text(author.get("name")),
+            text=as_text(row.get("message")),
             hidden=row.get("is_hidden") is True,
             liked_by_account=row.get("user_likes") is True,
             by_account=by_page,
@@ -167,8 +152,8 @@ def read_attachments(value: Any, where: str) -> tuple[bool, tuple[str, ...]]:
         if not isinstance(row, dict):
             continue
         has_media = has_media or str(row.get("media_type", "")).lower() in MEDIA_TYPES
-        if _text(row.get("description")):
-            texts.append(_text(row.get("description")))
+        if as_text(row.get("description")):
+            texts.append(as_text(row.get("description")))
         sub = row.get("subattachments")
         if sub is not None:
             pending.extend(edge_rows(sub, where))
@@ -181,8 +166,8 @@ def own_replies(rows: list[Any], page_id: str) -> tuple[str, ...]:
     for row in rows:
         author = row.get("from") if isinstance(row, dict) else None
         by_page = isinstance(author, dict) and str(author.get("id", "")) == page_id
-        if by_page and _text(row.get("message")):
-            out.append(_text(row.get("message")))
+        if by_page and as_text(row.get("message")):
+            out.append(as_text(row.get("message")))
     return tuple(out)
 
 
@@ -196,11 +181,11 @@ def build_snapshot(
     """Turn the page reply (posts already completed) into an AccountSnapshot."""
     where = f"page {page_id}"
     if not page.get("id"):
-        raise _malformed(where, "no id")
+        raise malformed(where, "no id")
     posts = []
     for row in edge_rows(page.get("posts"), where):
         if not isinstance(row, dict) or not row.get("id"):
-            raise _malformed(where, "a post without id")
+            raise malformed(where, "a post without id")
         comment_rows = edge_rows(row.get("comments"), where)
         has_media, descriptions = read_attachments(row.get("attachments"), where)
         posts.append(
@@ -209,8 +194,8 @@ def build_snapshot(
                 created_at=parse_time(row.get("created_time"), where),
                 comments_enabled=None,
                 comments=map_comments(comment_rows, page_id, where),
-                permalink=_text(row.get("permalink_url")),
-                text=_text(row.get("message")),
+                permalink=as_text(row.get("permalink_url")),
+                text=as_text(row.get("message")),
                 alt_texts=descriptions,
                 has_media=has_media,
                 own_replies=own_replies(comment_rows, page_id),
@@ -228,13 +213,13 @@ def build_snapshot(
         platform="facebook",
         platform_id=page_id,
         fetched_at=fetched_at,
-        name=_text(page.get("name")),
-        about=_text(page.get("about")),
-        description=_text(page.get("description")),
-        website=_text(page.get("website")),
+        name=as_text(page.get("name")),
+        about=as_text(page.get("about")),
+        description=as_text(page.get("description")),
+        website=as_text(page.get("website")),
         emails=tuple(e for e in emails if isinstance(e, str)) if isinstance(emails, list) else (),
-        banner_url=_text(cover.get("source")) if isinstance(cover, dict) else "",
-        picture_url=_text(picture_data.get("url")) if isinstance(picture_data, dict) else "",
+        banner_url=as_text(cover.get("source")) if isinstance(cover, dict) else "",
+        picture_url=as_text(picture_data.get("url")) if isinstance(picture_data, dict) else "",
         admins=admins,
         # A published page is visible to everyone; an unpublished one only to its admins.
         audience="" if published is None else ("public" if published else "private"),
@@ -242,7 +227,7 @@ def build_snapshot(
         comment_setting="",
         posts=tuple(posts),
         last_post_at=max((p.created_at for p in posts), default=None),
-        url=_text(page.get("link")),
+        url=as_text(page.get("link")),
         unexposed=unexposed,
         post_text_read=True,
     )
@@ -573,8 +558,8 @@ class FacebookConnector:
                 return ()
             for row in edge_rows(edge, path) + more:
                 if not isinstance(row, dict) or not row.get("id"):
-                    raise _malformed(path, "a person without id")
-                name, tasks = people.get(str(row["id"]), (_text(row.get("name")), set()))
+                    raise malformed(path, "a person without id")
+                name, tasks = people.get(str(row["id"]), (as_text(row.get("name")), set()))
                 row_tasks = row.get("tasks")
                 tasks |= {str(t) for t in row_tasks} if isinstance(row_tasks, list) else set()
                 people[str(row["id"])] = (name, tasks)

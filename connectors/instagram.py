@@ -17,10 +17,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import AccountSnapshot, Comment, Fact, Post, SyncMark, Unavailable
+from connectors.base import AccountSnapshot, Comment, Fact, Post, SyncMark
 from connectors.budget import CallBudget, Tally
 from connectors.facebook import FacebookConnector
-from connectors.graph import cursor_after, edge_rows, parse_time
+from connectors.graph import cursor_after, edge_rows
+from connectors.parsing import as_text, malformed, parse_time
 from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
@@ -49,14 +50,6 @@ def account_fields(max_posts: int, max_comments: int) -> str:
     )
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _malformed(where: str, what: str) -> Unavailable:
-    return Unavailable(f"malformed reply from {where}: {what}")
-
-
 def comment_switch(row: dict[str, Any]) -> bool | None:
     """The media's comment switch: `is_comment_enabled` (or older `comments_enabled`)."""
     for key in ("is_comment_enabled", "comments_enabled"):
@@ -70,14 +63,14 @@ def map_comments(rows: list[Any], username: str, where: str) -> tuple[Comment, .
     out: list[Comment] = []
     for row in rows:
         if not isinstance(row, dict) or not row.get("id"):
-            raise _malformed(where, "a comment without id")
+            raise malformed(where, "a comment without id")
         replies = edge_rows(row.get("replies"), where)
         answered = False
         others: list[Comment] = []
         for reply in replies:
             if not isinstance(reply, dict) or not reply.get("id"):
-                raise _malformed(where, "a reply without id")
-            if username and _text(reply.get("username")) == username:
+                raise malformed(where, "a reply without id")
+            if username and as_text(reply.get("username")) == username:
                 answered = True
                 continue
             others.append(_comment(reply, username, where))
@@ -88,12 +81,12 @@ def map_comments(rows: list[Any], username: str, where: str) -> tuple[Comment, .
 
 
 def _comment(row: dict[str, Any], username: str, where: str) -> Comment:
-    author = _text(row.get("username"))
+    author = as_text(row.get("username"))
     return Comment(
         comment_id=str(row["id"]),
         created_at=parse_time(row.get("timestamp"), where),
         author=author,
-        text=_text(row.get("text")),
+        text=as_text(row.get("text")),
         hidden=row.get("hidden") is True,
         by_account=bool(username) and author == username,
     )
@@ -107,7 +100,7 @@ def own_replies(rows: list[Any], username: str) -> tuple[str, ...]:
         data = replies.get("data") if isinstance(replies, dict) else None
         for reply in data if isinstance(data, list) else []:
             if isinstance(reply, dict) and username and reply.get("username") == username:
-                out.append(_text(reply.get("text")))
+                out.append(as_text(reply.get("text")))
     return tuple(t for t in out if t)
 
 
@@ -115,8 +108,8 @@ def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> 
     """Turn the account reply (media already completed) into an AccountSnapshot."""
     where = f"instagram account {user_id}"
     if not user.get("id"):
-        raise _malformed(where, "no id")
-    username = _text(user.get("username"))
+        raise malformed(where, "no id")
+    username = as_text(user.get("username"))
     unexposed: dict[Fact, str] = {
         Fact.EMAILS: "Instagram does not expose contact emails",
         Fact.ADMINS: "Instagram does not list who can manage an account",
@@ -127,7 +120,7 @@ def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> 
     posts = []
     for row in edge_rows(user.get("media"), where):
         if not isinstance(row, dict) or not row.get("id"):
-            raise _malformed(where, "a media item without id")
+            raise malformed(where, "a media item without id")
         comment_rows = edge_rows(row.get("comments"), where)
         posts.append(
             Post(
@@ -135,8 +128,8 @@ def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> 
                 created_at=parse_time(row.get("timestamp"), where),
                 comments_enabled=comment_switch(row),
                 comments=map_comments(comment_rows, username, where),
-                permalink=_text(row.get("permalink")),
-                text=_text(row.get("caption")),
+                permalink=as_text(row.get("permalink")),
+                text=as_text(row.get("caption")),
                 # Every Instagram media item is a photo, a video or an album of them.
                 has_media=True,
                 own_replies=own_replies(comment_rows, username),
@@ -157,11 +150,11 @@ def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> 
         platform="instagram",
         platform_id=user_id,
         fetched_at=fetched_at,
-        name=_text(user.get("name")),
-        about=_text(user.get("biography")),
-        website=_text(user.get("website")),
+        name=as_text(user.get("name")),
+        about=as_text(user.get("biography")),
+        website=as_text(user.get("website")),
         # Instagram has no banner: the profile picture is the only image.
-        picture_url=_text(user.get("profile_picture_url")),
+        picture_url=as_text(user.get("profile_picture_url")),
         # The Graph API only reaches business and creator accounts, which are always public.
         audience="public",
         comment_setting=comment_setting,

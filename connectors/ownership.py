@@ -27,8 +27,9 @@ from connectors.base import (
     RateLimited,
     Unavailable,
 )
-from connectors.graph import classify_graph_error, cursor_after, edge_rows, require_dict
+from connectors.graph import classify_graph_error, cursor_after, edge_rows
 from connectors.http import RetryPolicy, request_json
+from connectors.parsing import require_dict
 
 logger = logging.getLogger(__name__)
 

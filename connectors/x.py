@@ -35,12 +35,11 @@ from connectors.base import (
     PermissionMissing,
     Post,
     SyncMark,
-    Unavailable,
     UsageCapReached,
 )
 from connectors.budget import CallBudget
-from connectors.graph import parse_time, require_dict
 from connectors.http import RetryPolicy, Throttle, request_json
+from connectors.parsing import as_text, malformed, parse_time, require_dict
 from connectors.sync import SyncLedger
 from connectors.x_errors import (  # noqa: F401 -- re-exported for callers of connectors.x
     CAP_REASON,
@@ -81,24 +80,16 @@ def snowflake_time(tweet_id: str) -> datetime | None:
     return datetime.fromtimestamp(millis / 1000, UTC)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _malformed(where: str, what: str) -> Unavailable:
-    return Unavailable(f"malformed reply from {where}: {what}")
-
-
 def website_of(user: dict[str, Any]) -> str:
     """The profile link as written (entities' expanded URL), not X's t.co short link."""
     entities = user.get("entities")
     url_part = entities.get("url") if isinstance(entities, dict) else None
     urls = url_part.get("urls") if isinstance(url_part, dict) else None
     if isinstance(urls, list) and urls and isinstance(urls[0], dict):
-        expanded = _text(urls[0].get("expanded_url"))
+        expanded = as_text(urls[0].get("expanded_url"))
         if expanded:
             return expanded
-    return _text(user.get("url"))
+    return as_text(user.get("url"))
 
 
 def larger_avatar(url: str) -> str:
@@ -229,7 +220,7 @@ class XConnector:
         protected = user.get("protected")
         if not isinstance(protected, bool):
             unexposed[Fact.AUDIENCE] = "X did not say whether the account is protected"
-        last_seen = snowflake_time(_text(user.get("most_recent_tweet_id")))
+        last_seen = snowflake_time(as_text(user.get("most_recent_tweet_id")))
         posts: list[Post] = []
         own_replies_read = False
         if protected is not False:
@@ -241,7 +232,7 @@ class XConnector:
         else:
             budget.take()
             timeline = await self._timeline(user_id, budget, unexposed)
-            username = _text(user.get("username")) or handle
+            username = as_text(user.get("username")) or handle
             posts, own_replies_read = await self._replies(
                 user_id, username, timeline, unexposed, budget, ledger
             )
@@ -262,16 +253,16 @@ class XConnector:
             platform="x",
             platform_id=platform_id,
             fetched_at=fetched_at,
-            name=_text(user.get("name")),
-            about=_text(user.get("description")),
+            name=as_text(user.get("name")),
+            about=as_text(user.get("description")),
             website=website_of(user),
-            banner_url=_text(user.get("profile_banner_url")),
-            picture_url=larger_avatar(_text(user.get("profile_image_url"))),
+            banner_url=as_text(user.get("profile_banner_url")),
+            picture_url=larger_avatar(as_text(user.get("profile_image_url"))),
             audience="" if protected is None else ("private" if protected else "public"),
             comment_setting=comment_setting,
             posts=tuple(posts),
             last_post_at=max(times, default=None),
-            url=f"https://x.com/{_text(user.get('username')) or handle}",
+            url=f"https://x.com/{as_text(user.get('username')) or handle}",
             unexposed=unexposed,
             coverage=coverage,
             sync=ledger.marks(posts),
@@ -287,13 +278,13 @@ class XConnector:
         if not isinstance(user, dict):
             # X answers an unknown or suspended user with HTTP 200 and an `errors` list.
             for problem in _problems(body):
-                if "resource-not-found" in _text(problem.get("type")):
-                    raise NotFound(f"X user {handle} not found: {_text(problem.get('detail'))}")
-                if "not-authorized" in _text(problem.get("type")):
+                if "resource-not-found" in as_text(problem.get("type")):
+                    raise NotFound(f"X user {handle} not found: {as_text(problem.get('detail'))}")
+                if "not-authorized" in as_text(problem.get("type")):
                     raise PermissionMissing(f"X user {handle} is not visible to the app")
-            raise _malformed(path, "no user data")
+            raise malformed(path, "no user data")
         if not user.get("id"):
-            raise _malformed(path, "a user without id")
+            raise malformed(path, "a user without id")
         self._charge("user", str(user["id"]))
         return user
 
@@ -315,7 +306,7 @@ class XConnector:
             body = await self._get("tweets", path, params)
             rows = body.get("data", [])
             if not isinstance(rows, list):
-                raise _malformed(path, "data is not a list")
+                raise malformed(path, "data is not a list")
             media = _media_by_key(body)
             for row in rows:
                 posts.append(self._timeline_post(row, path, media))
@@ -335,9 +326,9 @@ class XConnector:
 
     def _timeline_post(self, row: Any, path: str, media: dict[str, str]) -> tuple[Post, int | None]:
         if not isinstance(row, dict) or not row.get("id"):
-            raise _malformed(path, "a post without id")
+            raise malformed(path, "a post without id")
         self._charge("post", str(row["id"]))
-        setting = _text(row.get("reply_settings")) or "everyone"
+        setting = as_text(row.get("reply_settings")) or "everyone"
         metrics = row.get("public_metrics")
         replies = metrics.get("reply_count") if isinstance(metrics, dict) else None
         attachments = row.get("attachments")
@@ -348,7 +339,7 @@ class XConnector:
             created_at=parse_time(row.get("created_at"), path),
             comments_enabled=setting not in RESTRICTED_REPLIES,
             permalink=f"https://x.com/i/web/status/{row['id']}",
-            text=_text(row.get("text")),
+            text=as_text(row.get("text")),
             alt_texts=tuple(media[k] for k in keys if media.get(k)),
             has_media=bool(keys),
         )
@@ -383,7 +374,7 @@ class XConnector:
         found, whole = await self._search(searchable, budget) if searchable else ([], True)
         by_conversation: dict[str, list[dict[str, Any]]] = {}
         for row in found:
-            by_conversation.setdefault(_text(row.get("conversation_id")), []).append(row)
+            by_conversation.setdefault(as_text(row.get("conversation_id")), []).append(row)
         unanswered = 0
         for index, post in enumerate(posts):
             rows = by_conversation.get(post.post_id)
@@ -391,7 +382,9 @@ class XConnector:
                 continue
             comments = _map_replies(rows, user_id, f"conversation {post.post_id}")
             unanswered += sum(1 for c in comments if not (c.by_account or c.replied_by_account))
-            own = tuple(_text(r.get("text")) for r in rows if _text(r.get("author_id")) == user_id)
+            own = tuple(
+                as_text(r.get("text")) for r in rows if as_text(r.get("author_id")) == user_id
+            )
             posts[index] = replace(post, comments=comments, own_replies=tuple(t for t in own if t))
         for post in searchable if whole else ():
             count = counts.get(post.post_id)
@@ -439,10 +432,10 @@ class XConnector:
                 body = await self._get("search", "tweets/search/recent", params)
                 data = body.get("data", [])
                 if not isinstance(data, list):
-                    raise _malformed("tweets/search/recent", "data is not a list")
+                    raise malformed("tweets/search/recent", "data is not a list")
                 for row in data:
                     if not isinstance(row, dict) or not row.get("id"):
-                        raise _malformed("tweets/search/recent", "a reply without id")
+                        raise malformed("tweets/search/recent", "a reply without id")
                     rows.append(row)
                     self._charge("post", str(row["id"]))
                 meta = body.get("meta")
@@ -458,7 +451,7 @@ def _media_by_key(body: dict[str, Any]) -> dict[str, str]:
     includes = body.get("includes")
     rows = includes.get("media") if isinstance(includes, dict) else None
     return {
-        str(row["media_key"]): _text(row.get("alt_text"))
+        str(row["media_key"]): as_text(row.get("alt_text"))
         for row in (rows if isinstance(rows, list) else [])
         if isinstance(row, dict) and row.get("media_key")
     }
@@ -469,18 +462,18 @@ def _map_replies(rows: list[dict[str, Any]], user_id: str, where: str) -> tuple[
     answered: set[str] = set()
     comments: dict[str, Comment] = {}
     for row in rows:
-        author = _text(row.get("author_id"))
+        author = as_text(row.get("author_id"))
         if author == user_id:
             refs = row.get("referenced_tweets")
             for ref in refs if isinstance(refs, list) else []:
                 if isinstance(ref, dict) and ref.get("type") == "replied_to":
-                    answered.add(_text(ref.get("id")))
+                    answered.add(as_text(ref.get("id")))
             continue
         comments[str(row["id"])] = Comment(
             comment_id=str(row["id"]),
             created_at=parse_time(row.get("created_at"), where),
             author=author,
-            text=_text(row.get("text")),
+            text=as_text(row.get("text")),
         )
     return tuple(
         replace(c, replied_by_account=True) if c.comment_id in answered else c

@@ -30,15 +30,10 @@ from connectors.base import (
     RateLimited,
     Unavailable,
 )
-from connectors.facebook import (
-    FacebookConnector,
-    RolesApart,
-    admin_fields,
-    classify_graph_error,
-    page_fields,
-    parse_time,
-)
+from connectors.facebook import FacebookConnector, RolesApart, admin_fields, page_fields
+from connectors.graph import classify_graph_error
 from connectors.http import RetryPolicy
+from connectors.parsing import parse_time
 
 fixture, reply = recorded("facebook")
 BASE = "https://graph.test"
