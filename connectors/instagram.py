@@ -2,7 +2,7 @@
 
 `platform_id` is the Instagram user id (the Page's `instagram_business_account`).
 Same Graph host, version, error codes, usage headers and throttle as Facebook:
-the connector reuses FacebookConnector's transport. It reads with the district's
+the connector reads through the shared GraphClient. It reads with the district's
 system-user token (Authorization header), which reaches the account through the
 linked Page; unlike Facebook's `user_likes`, no Instagram field depends on which
 token reads it, so no page token is needed. One call reads the profile, the
@@ -12,15 +12,16 @@ recent media and their comments with replies; paging only when a list is cut.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.base import AccountSnapshot, Comment, Fact, Post, SyncMark
 from connectors.budget import CallBudget, Tally
-from connectors.facebook import FacebookConnector
 from connectors.graph import cursor_after, edge_rows
+from connectors.graph_client import GraphClient
+from connectors.options import ReadOptions
 from connectors.parsing import as_text, malformed, parse_time
 from connectors.sync import SyncLedger
 
@@ -167,20 +168,41 @@ def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> 
     )
 
 
-class InstagramConnector(FacebookConnector):
-    """Reads Instagram business accounts; transport, throttle and counters are Facebook's."""
+class InstagramConnector:
+    """Reads Instagram business accounts through the shared Graph client."""
 
     platform = "instagram"
 
+    def __init__(
+        self,
+        graph: GraphClient,
+        *,
+        system_token: str,
+        clock: Callable[[], datetime],
+        read: ReadOptions = ReadOptions(),
+    ) -> None:
+        self._graph = graph
+        self._token = system_token
+        self._clock = clock
+        self._read = read
+
+    @property
+    def graph_calls(self) -> int:
+        """HTTP requests sent, retries included (for the benchmark)."""
+        return self._graph.calls
+
+    async def fetch(self, platform_id: str) -> AccountSnapshot:
+        """Fetch one account, reading every media item's comments."""
+        return await self.fetch_since(platform_id, {})
+
     async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
         """Fetch one Instagram account by its Instagram user id, skipping unchanged media."""
-        token = self._system_token
-        budget = CallBudget(self._max_calls)
+        budget = CallBudget(self._read.max_calls_per_account)
         budget.take()
-        fields = account_fields(self._max_posts, self._max_comments)
-        user = await self._get(platform_id, {"fields": fields}, token, platform_id)
+        fields = account_fields(self._read.max_posts, self._read.max_comments)
+        user = await self._graph.get(platform_id, {"fields": fields}, self._token, platform_id)
         ledger = SyncLedger(known)
-        tally = await self._complete_media(platform_id, user, token, budget, ledger)
+        tally = await self._complete_media(platform_id, user, budget, ledger)
         snapshot = build_snapshot(platform_id, user, self._clock())
         if not snapshot.exposes(Fact.COMMENTS):
             return snapshot
@@ -194,31 +216,31 @@ class InstagramConnector(FacebookConnector):
         )
 
     async def _complete_media(
-        self,
-        user_id: str,
-        user: dict[str, Any],
-        token: str,
-        budget: CallBudget,
-        ledger: SyncLedger,
+        self, user_id: str, user: dict[str, Any], budget: CallBudget, ledger: SyncLedger
     ) -> Tally:
         """Read every media item back to the horizon, every comment and every reply on each."""
         where = f"instagram account {user_id}"
-        horizon = self._clock() - timedelta(days=self._horizon_days)
-        tally = Tally(self._horizon_days, noun="media item", scope="published")
+        horizon = self._clock() - timedelta(days=self._read.comment_horizon_days)
+        tally = Tally(self._read.comment_horizon_days, noun="media item", scope="published")
         media = user.get("media")
         rows = edge_rows(media, where)
-        after = cursor_after(media)
-        path = f"{user_id}/media"
-        params = {"fields": media_fields(self._max_comments), "limit": str(self._max_posts)}
+        params = {
+            "fields": media_fields(self._read.max_comments),
+            "limit": str(self._read.max_posts),
+        }
         # Media come newest first: page on while the last one read is inside the horizon.
-        while after is not None and rows and _published(rows[-1], where) >= horizon:
-            if not budget.take():
-                tally.stop(f"older media were reached: {budget.spent_reason}")
-                break
-            reply = await self._get(path, {**params, "after": after}, token, user_id)
-            data = edge_rows(reply, path)
-            rows.extend(data)
-            after = cursor_after(reply) if data else None
+        more, whole = await self._graph.more(
+            f"{user_id}/media",
+            params,
+            media,
+            self._token,
+            budget,
+            user_id,
+            while_last=lambda row: _published(row, where) >= horizon,
+        )
+        rows.extend(more)
+        if not whole:
+            tally.stop(f"older media were reached: {budget.spent_reason}")
         for item in rows:
             if not isinstance(item, dict) or not item.get("id"):
                 continue  # build_snapshot reports it as malformed
@@ -237,28 +259,28 @@ class InstagramConnector(FacebookConnector):
                 ledger.omitted += any(cursor_after(e) is not None for e in edges)
                 continue
             was_stopped = bool(tally.stopped)
-            read = await self._complete_comments(item, user_id, token, budget, tally)
+            read = await self._complete_comments(item, user_id, budget, tally)
             if count is not None and not tally.stopped and not was_stopped:
                 ledger.read_whole(str(item["id"]), str(count), read)
             tally.add(read, count)
         return tally
 
     async def _complete_comments(
-        self, item: dict[str, Any], user_id: str, token: str, budget: CallBudget, tally: Tally
+        self, item: dict[str, Any], user_id: str, budget: CallBudget, tally: Tally
     ) -> int:
         """Follow the comments cursor of one media item and each comment's replies cursor."""
         comments = item.get("comments")
         found = edge_rows(comments, f"media {item['id']}")
+        limit = str(self._read.max_comments)
         if tally.stopped:
             if cursor_after(comments) is not None:
                 tally.stop(budget.spent_reason)
         else:
-            params = {
-                "fields": comment_fields(self._max_comments),
-                "limit": str(self._max_comments),
-            }
+            params = {"fields": comment_fields(self._read.max_comments), "limit": limit}
             path = f"{item['id']}/comments"
-            more, whole = await self._more(path, params, comments, token, budget, user_id)
+            more, whole = await self._graph.more(
+                path, params, comments, self._token, budget, user_id
+            )
             found.extend(more)
             if not whole:
                 tally.stop(budget.spent_reason)
@@ -272,9 +294,11 @@ class InstagramConnector(FacebookConnector):
                 if tally.stopped:
                     tally.stop(budget.spent_reason)
                 else:
-                    params = {"fields": REPLY_FIELDS, "limit": str(self._max_comments)}
+                    params = {"fields": REPLY_FIELDS, "limit": limit}
                     path = f"{comment['id']}/replies"
-                    more, whole = await self._more(path, params, replies, token, budget, user_id)
+                    more, whole = await self._graph.more(
+                        path, params, replies, self._token, budget, user_id
+                    )
                     answers.extend(more)
                     if not whole:
                         tally.stop(budget.spent_reason)

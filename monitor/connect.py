@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from connectors.base import Connector
 from connectors.facebook import FacebookConnector, RolesApart
+from connectors.graph_client import GraphClient
 from connectors.graph_throttle import GraphThrottle
 from connectors.http import RetryPolicy, build_client
 from connectors.instagram import InstagramConnector
+from connectors.options import ReadOptions
 from connectors.x import MAX_RESET_WAIT, XConnector
 from connectors.youtube import YouTubeConnector
 from connectors.youtube_quota import DailyQuota
@@ -46,6 +48,25 @@ def _secret(
         raise UserError.one(str(settings.source), f"platforms.{platform}.{key}", str(exc)) from None
 
 
+def _read(cfg: Platform) -> ReadOptions:
+    return ReadOptions(
+        max_posts=cfg.max_posts,
+        max_comments=cfg.max_comments,
+        max_calls_per_account=cfg.max_calls_per_account,
+        comment_horizon_days=cfg.comment_horizon_days,
+    )
+
+
+def _graph(cfg: Platform, client: object, shared: Shared) -> GraphClient:
+    return GraphClient(
+        client,  # type: ignore[arg-type]
+        base_url=cfg.base_url,
+        api_version=cfg.api_version or "v26.0",
+        retry=RetryPolicy(max_retries=cfg.max_retries),
+        throttle=shared.graph_throttle,
+    )
+
+
 def _facebook(
     settings: Settings,
     cfg: Platform,
@@ -55,18 +76,11 @@ def _facebook(
     shared: Shared,
 ) -> Connector:
     return FacebookConnector(
-        client,  # type: ignore[arg-type]
-        base_url=cfg.base_url,
-        api_version=cfg.api_version or "v26.0",
+        _graph(cfg, client, shared),
         system_token=_secret(settings, "facebook", "token_secret", cfg.token_secret, env),
-        business_id=cfg.business_id,
-        max_posts=cfg.max_posts,
-        max_comments=cfg.max_comments,
-        max_calls_per_account=cfg.max_calls_per_account,
-        comment_horizon_days=cfg.comment_horizon_days,
-        retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,
-        throttle=shared.graph_throttle,
+        read=_read(cfg),
+        business_id=cfg.business_id,
         roles_apart=shared.roles_apart,
     )
 
@@ -80,17 +94,10 @@ def _instagram(
     shared: Shared,
 ) -> Connector:
     return InstagramConnector(
-        client,  # type: ignore[arg-type]
-        base_url=cfg.base_url,
-        api_version=cfg.api_version or "v26.0",
+        _graph(cfg, client, shared),
         system_token=_secret(settings, "instagram", "token_secret", cfg.token_secret, env),
-        max_posts=cfg.max_posts,
-        max_comments=cfg.max_comments,
-        max_calls_per_account=cfg.max_calls_per_account,
-        comment_horizon_days=cfg.comment_horizon_days,
-        retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,
-        throttle=shared.graph_throttle,
+        read=_read(cfg),
     )
 
 

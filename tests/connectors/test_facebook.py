@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import graph_factory
 import httpx
 import pytest
 import respx
@@ -30,7 +31,8 @@ from connectors.base import (
     RateLimited,
     Unavailable,
 )
-from connectors.facebook import FacebookConnector, RolesApart, admin_fields, page_fields
+from connectors.facebook import FacebookConnector, RolesApart
+from connectors.facebook_page import admin_fields, page_fields
 from connectors.graph import classify_graph_error
 from connectors.http import RetryPolicy
 from connectors.parsing import parse_time
@@ -61,7 +63,7 @@ def graph() -> Iterator[respx.MockRouter]:
 
 
 def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> FacebookConnector:
-    return FacebookConnector(
+    return graph_factory.facebook(
         client,
         base_url=BASE,
         system_token=SYSTEM_TOKEN,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import graph_factory
 import httpx
 import pytest
 import respx
@@ -99,7 +100,7 @@ def graph() -> Iterator[respx.MockRouter]:
 
 
 def facebook(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> FacebookConnector:
-    return FacebookConnector(
+    return graph_factory.facebook(
         client,
         base_url=BASE,
         system_token=SYSTEM,
@@ -271,7 +272,7 @@ async def test_app_usage_holds_facebook_and_instagram_alike_through_one_shared_t
     )
     shared = GraphThrottle(sleep=sleep, clock=lambda: sleep.clock().timestamp())
     fb = facebook(client, sleep, throttle=shared)
-    ig = InstagramConnector(
+    ig = graph_factory.instagram(
         client, base_url=BASE, system_token=SYSTEM, sleep=sleep, clock=sleep.clock, throttle=shared
     )
     await fb.fetch("111")
@@ -299,7 +300,7 @@ def ig_account(media: list[dict[str, Any]], after: str | None = None) -> dict[st
 
 
 def instagram(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> InstagramConnector:
-    return InstagramConnector(
+    return graph_factory.instagram(
         client,
         base_url=BASE,
         system_token=SYSTEM,

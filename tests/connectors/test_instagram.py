@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import graph_factory
 import httpx
 import pytest
 import respx
@@ -33,7 +34,7 @@ def graph() -> Iterator[respx.MockRouter]:
 
 
 def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> InstagramConnector:
-    return InstagramConnector(
+    return graph_factory.instagram(
         client,
         base_url=BASE,
         system_token=TOKEN,

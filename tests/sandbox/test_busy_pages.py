@@ -17,6 +17,7 @@ from sandbox.busy import CROWDED, THREAD, busy_page
 from sandbox.server import SandboxServer
 from sandbox.world import World
 from tests.checks.check_factories import account, options
+from tests.connectors import graph_factory
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 QUIET, BUSY = "500000000000000", "500000000000001"
@@ -34,7 +35,7 @@ def server(world: World) -> Iterator[SandboxServer]:
 
 
 def connector(http: httpx.AsyncClient, base_url: str, **options: object) -> FacebookConnector:
-    return FacebookConnector(
+    return graph_factory.facebook(
         http,
         base_url=base_url,
         system_token="sandbox-system-token",
@@ -113,7 +114,6 @@ async def test_a_throttled_page_is_held_alone_and_the_others_are_read_without_wa
 async def test_busy_instagram_youtube_and_x_accounts_are_read_to_the_end(
     server: SandboxServer, world: World
 ) -> None:
-    from connectors.instagram import InstagramConnector
     from connectors.x import XConnector
     from connectors.youtube import YouTubeConnector
     from sandbox.busy import busy_channel, busy_instagram, busy_x_user
@@ -137,7 +137,7 @@ async def test_busy_instagram_youtube_and_x_accounts_are_read_to_the_end(
     }
     async with httpx.AsyncClient() as http:
         common = {"base_url": server.base_url, "clock": lambda: NOW}
-        ig = InstagramConnector(
+        ig = graph_factory.instagram(
             http, system_token="sandbox-system-token", max_calls_per_account=200, **common
         )
         yt = YouTubeConnector(
