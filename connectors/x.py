@@ -39,6 +39,7 @@ from connectors.base import (
 )
 from connectors.budget import CallBudget
 from connectors.http import RetryPolicy, Throttle, request_json
+from connectors.options import ReadOptions
 from connectors.parsing import as_text, malformed, parse_time, require_dict
 from connectors.sync import SyncLedger
 from connectors.x_errors import (  # noqa: F401 -- re-exported for callers of connectors.x
@@ -108,9 +109,7 @@ class XConnector:
         *,
         base_url: str,
         bearer_token: str,
-        max_posts: int = 10,
-        max_comments: int = 50,
-        max_calls_per_account: int = 50,
+        read: ReadOptions = ReadOptions(),
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], datetime],
@@ -120,9 +119,10 @@ class XConnector:
         self._root = f"{base_url.rstrip('/')}/2"
         self._token = bearer_token
         # X allows 5..100 results per timeline page and 10..100 per search page.
-        self._max_posts = min(max(max_posts, 5), 100)
-        self._max_comments = max_comments
-        self._max_calls = max_calls_per_account
+        # Recent search reaches 7 days back: the comment horizon does not apply.
+        self._max_posts = min(max(read.max_posts, 5), 100)
+        self._max_comments = read.max_comments
+        self._max_calls = read.max_calls_per_account
         self._retry = retry or RetryPolicy(retry_after_cap=max_reset_wait)
         self._sleep = sleep
         self._clock = clock

@@ -42,6 +42,7 @@ from connectors.base import (
 )
 from connectors.budget import CallBudget, Tally
 from connectors.http import RetryPolicy, request_json
+from connectors.options import ReadOptions
 from connectors.parsing import as_dict, as_text, parse_time, require_dict
 from connectors.sync import SyncLedger
 from connectors.youtube_comments import ThreadReader, map_threads
@@ -138,10 +139,7 @@ class YouTubeConnector(ThreadReader):
         client_credentials: dict[str, str] | None = None,
         grants: Mapping[str, str] | None = None,
         token_path: str = TOKEN_PATH,
-        max_posts: int = 10,
-        max_comments: int = 50,
-        max_calls_per_account: int = 50,
-        comment_horizon_days: int = 90,
+        read: ReadOptions = ReadOptions(),
         quota: DailyQuota | None = None,
         daily_quota: int = 10_000,
         retry: RetryPolicy | None = None,
@@ -160,10 +158,10 @@ class YouTubeConnector(ThreadReader):
         )
         self._grants = dict(grants or {})
         self._token_url = f"{self._base}/{token_path.lstrip('/')}"
-        self._max_posts = min(max_posts, 50)
-        self._max_comments = min(max_comments, 100)
-        self._max_calls = max_calls_per_account
-        self._horizon_days = comment_horizon_days
+        self._max_posts = min(read.max_posts, 50)
+        self._max_comments = min(read.max_comments, 100)
+        self._max_calls = read.max_calls_per_account
+        self._horizon_days = read.comment_horizon_days
         self.quota = quota or DailyQuota(daily_quota, clock)
         self._retry = retry or RetryPolicy()
         self._sleep = sleep

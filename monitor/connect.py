@@ -113,9 +113,7 @@ def _x(
         client,  # type: ignore[arg-type]
         base_url=cfg.base_url,
         bearer_token=_secret(settings, "x", "token_secret", cfg.token_secret, env),
-        max_posts=cfg.max_posts,
-        max_comments=cfg.max_comments,
-        max_calls_per_account=cfg.max_calls_per_account,
+        read=_read(cfg),
         retry=RetryPolicy(max_retries=cfg.max_retries, retry_after_cap=MAX_RESET_WAIT),
         clock=clock,
     )
@@ -177,10 +175,7 @@ def _youtube(
         oauth=oauth,
         client_credentials=credentials,
         grants=grants,
-        max_posts=cfg.max_posts,
-        max_comments=cfg.max_comments,
-        max_calls_per_account=cfg.max_calls_per_account,
-        comment_horizon_days=cfg.comment_horizon_days,
+        read=_read(cfg),
         quota=DailyQuota(cfg.daily_quota, clock, path),
         retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,

@@ -13,6 +13,7 @@ from checks.comments import comments as comments_check
 from connectors.base import Fact, RateLimited
 from connectors.facebook import FacebookConnector
 from connectors.http import RetryPolicy
+from connectors.options import ReadOptions
 from sandbox.busy import CROWDED, THREAD, busy_page
 from sandbox.server import SandboxServer
 from sandbox.world import World
@@ -141,9 +142,15 @@ async def test_busy_instagram_youtube_and_x_accounts_are_read_to_the_end(
             http, system_token="sandbox-system-token", max_calls_per_account=200, **common
         )
         yt = YouTubeConnector(
-            http, api_key=YOUTUBE_KEY, oauth=oauth, max_calls_per_account=200, **common
+            http,
+            api_key=YOUTUBE_KEY,
+            oauth=oauth,
+            read=ReadOptions(max_calls_per_account=200),
+            **common,
         )
-        x = XConnector(http, bearer_token=X_TOKEN, max_calls_per_account=200, **common)
+        x = XConnector(
+            http, bearer_token=X_TOKEN, read=ReadOptions(max_calls_per_account=200), **common
+        )
         insta = await ig.fetch("17841400000000777")
         tube = await yt.fetch("UCbusyschool0000000000777")
         tweets = await x.fetch("BusySchool")
