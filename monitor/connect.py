@@ -14,7 +14,8 @@ from connectors.graph_throttle import GraphThrottle
 from connectors.http import RetryPolicy, build_client
 from connectors.instagram import InstagramConnector
 from connectors.options import ReadOptions
-from connectors.x import MAX_RESET_WAIT, XConnector
+from connectors.x import XConnector
+from connectors.x_shapes import MAX_RESET_WAIT
 from connectors.youtube import YouTubeConnector
 from connectors.youtube_quota import DailyQuota
 from monitor.context import Clock
