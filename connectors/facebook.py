@@ -9,7 +9,6 @@ read lives in connectors.facebook_page.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -20,9 +19,7 @@ from connectors.base import (
     AccountSnapshot,
     Admin,
     AuthFailed,
-    ConnectorError,
     Fact,
-    NotFound,
     PermissionMissing,
     SyncMark,
 )
@@ -37,6 +34,7 @@ from connectors.facebook_page import (
     post_fields,
     total_count,
 )
+from connectors.facebook_tokens import PageTokens
 from connectors.graph import cursor_after, edge_rows
 from connectors.graph_client import GraphClient
 from connectors.graph_throttle import GraphThrottle
@@ -45,8 +43,6 @@ from connectors.parsing import parse_time
 from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
-# /me/accounts result pages of 100 tokens: 1,000 pages reach 100,000 Pages.
-MAX_TOKEN_PAGES = 1000
 
 
 class RolesApart:
@@ -83,16 +79,11 @@ class FacebookConnector:
         roles_apart: RolesApart | None = None,
     ) -> None:
         self._graph = graph
-        self._system_token = system_token
+        self._tokens = PageTokens(graph, system_token)
         self._clock = clock
         self._read = read
         self._business_id = business_id
         self._roles_apart = roles_apart if roles_apart is not None else RolesApart()
-        self._tokens: dict[str, str] | None = None
-        # A failed listing is not asked again by every page of the cycle (one connector a cycle).
-        self._tokens_error: ConnectorError | None = None
-        self._generation = 0  # bumped on every token load, so one failure reloads once
-        self._tokens_lock = asyncio.Lock()
 
     @property
     def graph_calls(self) -> int:
@@ -105,40 +96,7 @@ class FacebookConnector:
 
     async def load_page_tokens(self) -> dict[str, str]:
         """Read every page token the system user holds (page id -> token), following paging."""
-        params = {"fields": "id,name,access_token", "limit": "100"}
-        try:
-            rows = await self._graph.every_row(
-                "me/accounts", params, self._system_token, MAX_TOKEN_PAGES
-            )
-        except AuthFailed as exc:
-            # IT must know it is the system user's token, not one page's, that failed.
-            raise type(exc)(
-                f"system user token: {exc}", code=exc.code, subcode=exc.subcode
-            ) from exc
-        tokens = {
-            str(row["id"]): str(row["access_token"])
-            for row in rows
-            if isinstance(row, dict) and row.get("id") and row.get("access_token")
-        }
-        self._tokens = tokens
-        self._generation += 1
-        logger.info("loaded %d Facebook page tokens", len(tokens))
-        return tokens
-
-    async def _page_token(self, page_id: str) -> tuple[str, int]:
-        async with self._tokens_lock:
-            if self._tokens is None:
-                if self._tokens_error is not None:
-                    raise self._tokens_error
-                try:
-                    await self.load_page_tokens()
-                except ConnectorError as exc:
-                    self._tokens_error = exc
-                    raise
-            tokens, generation = self._tokens or {}, self._generation
-        if page_id not in tokens:
-            raise NotFound(f"page {page_id} is not managed by the district's system user")
-        return tokens[page_id], generation
+        return await self._tokens.load()
 
     async def fetch(self, platform_id: str) -> AccountSnapshot:
         """Fetch one page, reading every post's comments."""
@@ -149,17 +107,14 @@ class FacebookConnector:
 
         Reloads the page tokens once if Facebook rejects the page token.
         """
-        token, generation = await self._page_token(platform_id)
+        token, generation = await self._tokens.token_for(platform_id)
         try:
             return await self._fetch_with(platform_id, token, known)
         except PermissionMissing:
             raise
         except AuthFailed:
-            async with self._tokens_lock:
-                if self._generation == generation:  # nobody reloaded meanwhile
-                    logger.info("a Facebook page token was rejected; reloading page tokens")
-                    await self.load_page_tokens()
-            token, _ = await self._page_token(platform_id)
+            await self._tokens.reload_after(generation)
+            token, _ = await self._tokens.token_for(platform_id)
             return await self._fetch_with(platform_id, token, known)
 
     async def _fetch_with(

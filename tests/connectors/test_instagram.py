@@ -15,7 +15,8 @@ from recorded import NOW, Recorder, recorded
 
 from connectors.base import AuthFailed, Fact, NotFound, Unavailable
 from connectors.http import RetryPolicy
-from connectors.instagram import InstagramConnector, account_fields
+from connectors.instagram import InstagramConnector
+from connectors.instagram_media import account_fields
 
 fixture = recorded("instagram")[0]
 BASE = "https://graph.test"
