@@ -8,11 +8,14 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from connectors.base import Connector
-from connectors.facebook import FacebookConnector
+from connectors.facebook import FacebookConnector, RolesApart
+from connectors.graph_client import GraphClient
 from connectors.graph_throttle import GraphThrottle
 from connectors.http import RetryPolicy, build_client
 from connectors.instagram import InstagramConnector
-from connectors.x import MAX_RESET_WAIT, XConnector
+from connectors.options import ReadOptions
+from connectors.x import XConnector
+from connectors.x_shapes import MAX_RESET_WAIT
 from connectors.youtube import YouTubeConnector
 from connectors.youtube_quota import DailyQuota
 from monitor.context import Clock
@@ -27,6 +30,12 @@ class Shared:
     """What several connectors share: Facebook and Instagram count against one Graph app."""
 
     graph_throttle: GraphThrottle
+    roles_apart: RolesApart
+
+
+# Pages whose roles Graph refuses inside the page call, for the process's lifetime:
+# connectors are built every cycle, this memory outlives them.
+ROLES_APART = RolesApart()
 
 
 def _secret(
@@ -40,6 +49,25 @@ def _secret(
         raise UserError.one(str(settings.source), f"platforms.{platform}.{key}", str(exc)) from None
 
 
+def _read(cfg: Platform) -> ReadOptions:
+    return ReadOptions(
+        max_posts=cfg.max_posts,
+        max_comments=cfg.max_comments,
+        max_calls_per_account=cfg.max_calls_per_account,
+        comment_horizon_days=cfg.comment_horizon_days,
+    )
+
+
+def _graph(cfg: Platform, client: object, shared: Shared) -> GraphClient:
+    return GraphClient(
+        client,  # type: ignore[arg-type]
+        base_url=cfg.base_url,
+        api_version=cfg.api_version or "v26.0",
+        retry=RetryPolicy(max_retries=cfg.max_retries),
+        throttle=shared.graph_throttle,
+    )
+
+
 def _facebook(
     settings: Settings,
     cfg: Platform,
@@ -49,18 +77,12 @@ def _facebook(
     shared: Shared,
 ) -> Connector:
     return FacebookConnector(
-        client,  # type: ignore[arg-type]
-        base_url=cfg.base_url,
-        api_version=cfg.api_version or "v26.0",
+        _graph(cfg, client, shared),
         system_token=_secret(settings, "facebook", "token_secret", cfg.token_secret, env),
-        business_id=cfg.business_id,
-        max_posts=cfg.max_posts,
-        max_comments=cfg.max_comments,
-        max_calls_per_account=cfg.max_calls_per_account,
-        comment_horizon_days=cfg.comment_horizon_days,
-        retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,
-        throttle=shared.graph_throttle,
+        read=_read(cfg),
+        business_id=cfg.business_id,
+        roles_apart=shared.roles_apart,
     )
 
 
@@ -73,17 +95,10 @@ def _instagram(
     shared: Shared,
 ) -> Connector:
     return InstagramConnector(
-        client,  # type: ignore[arg-type]
-        base_url=cfg.base_url,
-        api_version=cfg.api_version or "v26.0",
+        _graph(cfg, client, shared),
         system_token=_secret(settings, "instagram", "token_secret", cfg.token_secret, env),
-        max_posts=cfg.max_posts,
-        max_comments=cfg.max_comments,
-        max_calls_per_account=cfg.max_calls_per_account,
-        comment_horizon_days=cfg.comment_horizon_days,
-        retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,
-        throttle=shared.graph_throttle,
+        read=_read(cfg),
     )
 
 
@@ -99,9 +114,7 @@ def _x(
         client,  # type: ignore[arg-type]
         base_url=cfg.base_url,
         bearer_token=_secret(settings, "x", "token_secret", cfg.token_secret, env),
-        max_posts=cfg.max_posts,
-        max_comments=cfg.max_comments,
-        max_calls_per_account=cfg.max_calls_per_account,
+        read=_read(cfg),
         retry=RetryPolicy(max_retries=cfg.max_retries, retry_after_cap=MAX_RESET_WAIT),
         clock=clock,
     )
@@ -163,10 +176,7 @@ def _youtube(
         oauth=oauth,
         client_credentials=credentials,
         grants=grants,
-        max_posts=cfg.max_posts,
-        max_comments=cfg.max_comments,
-        max_calls_per_account=cfg.max_calls_per_account,
-        comment_horizon_days=cfg.comment_horizon_days,
+        read=_read(cfg),
         quota=DailyQuota(cfg.daily_quota, clock, path),
         retry=RetryPolicy(max_retries=cfg.max_retries),
         clock=clock,
@@ -187,7 +197,7 @@ async def open_connectors(
     problems: list[Problem] = []
     async with AsyncExitStack() as stack:
         connectors: dict[str, Connector] = {}
-        shared = Shared(GraphThrottle("graph", clock=lambda: clock().timestamp()))
+        shared = Shared(GraphThrottle("graph", clock=lambda: clock().timestamp()), ROLES_APART)
         for platform, cfg in settings.platforms.items():
             builder = BUILDERS.get(platform)
             if not cfg.enabled or builder is None:
