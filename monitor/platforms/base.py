@@ -115,8 +115,12 @@ class PlatformSpec(Generic[C]):
     label: str
     # The account's public address; `{id}` is the registry's platform_id, URL-quoted.
     profile_url: str
+    # The local imitation serving it (demo, benchmarks, end-to-end tests); "" without an API.
+    sandbox: str = ""
     config: type[C] | None = None
     connect: Factory[C] | None = None
+    # Why no API reads it, for a platform without `connect`: every fact says so.
+    no_api_reason: str = ""
 
     @property
     def secret_keys(self) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ FACEBOOK = PlatformSpec(
     id="facebook",
     label="Facebook",
     profile_url="https://www.facebook.com/{id}",
+    sandbox="sandbox.graph",
     config=FacebookConfig,
     connect=connect,
 )

@@ -8,4 +8,5 @@ FACEBOOK_GROUP: PlatformSpec[PlatformConfig] = PlatformSpec(
     id="facebook_group",
     label="Facebook group",
     profile_url="https://www.facebook.com/groups/{id}",
+    no_api_reason="the Facebook Groups API was removed on 2024-04-22",
 )

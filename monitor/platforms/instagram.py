@@ -34,6 +34,7 @@ INSTAGRAM = PlatformSpec(
     id="instagram",
     label="Instagram",
     profile_url="https://www.instagram.com/{id}/",
+    sandbox="sandbox.instagram",
     config=InstagramConfig,
     connect=connect,
 )

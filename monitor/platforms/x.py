@@ -32,6 +32,7 @@ X = PlatformSpec(
     id="x",
     label="X",
     profile_url="https://x.com/{id}",
+    sandbox="sandbox.x",
     config=XConfig,
     connect=connect,
 )

@@ -90,6 +90,7 @@ YOUTUBE = PlatformSpec(
     id="youtube",
     label="YouTube",
     profile_url="https://www.youtube.com/channel/{id}",
+    sandbox="sandbox.youtube",
     config=YouTubeConfig,
     connect=connect,
 )
