@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from checks.capabilities import CAPABILITIES, Capability
 from connectors.base import Connector
 from connectors.graph_throttle import GraphThrottle
 from monitor.errors import UserError
@@ -121,6 +122,11 @@ class PlatformSpec(Generic[C]):
     connect: Factory[C] | None = None
     # Why no API reads it, for a platform without `connect`: every fact says so.
     no_api_reason: str = ""
+
+    @property
+    def capabilities(self) -> Mapping[str, Capability]:
+        """Its capability row: how each check is answered on this platform."""
+        return CAPABILITIES[self.id]
 
     @property
     def secret_keys(self) -> tuple[str, ...]:
