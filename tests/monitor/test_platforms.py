@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 import connectors
 import monitor.platforms
@@ -70,7 +72,18 @@ def test_a_platform_with_an_api_has_a_config_a_sandbox_and_fixtures(platform: st
     assert "token_secret" in spec.secret_keys
     importlib.import_module(spec.sandbox)
     assert (ROOT / "tests" / "fixtures" / platform).is_dir()
+    assert (ROOT / "tests" / "connectors" / f"test_{platform}.py").is_file()
     assert not spec.no_api_reason
+
+
+@pytest.mark.parametrize("platform", IDS)
+def test_the_examples_the_demo_runs_from_cover_every_platform(platform: str) -> None:
+    example = tomllib.loads((ROOT / "config" / "socmon.example.toml").read_text("utf-8"))
+    accounts = yaml.safe_load((ROOT / "config" / "accounts.example.yaml").read_text("utf-8"))
+    readable = by_id(platform).connect is not None
+    assert (platform in example["platforms"]) == readable
+    # The sandbox imitates APIs: a platform without one has no demo account to read.
+    assert (platform in {entry["platform"] for entry in accounts["accounts"]}) == readable
 
 
 def test_the_registry_labels_and_links_derive_from_the_declarations() -> None:
