@@ -153,7 +153,9 @@ def main() -> None:
         )
     # Issue 16's target: an unchanged quiet Page costs at most 1.2 Graph calls (roles included).
     verdict = "meets" if calls["quiet_unchanged"] <= 1.2 else "MISSES"
-    print(f"  quiet Page unchanged: {calls['quiet_unchanged']} call(s), {verdict} the <= 1.2 target")
+    print(
+        f"  quiet Page unchanged: {calls['quiet_unchanged']} call(s), {verdict} the <= 1.2 target"
+    )
     healthy = cycle_seconds(args.pages, args.latency_ms, None)
     held = cycle_seconds(args.pages, args.latency_ms, str(BASE + 7))
     print(f"Cycle over {args.pages} Pages at {args.latency_ms} ms per call:")
