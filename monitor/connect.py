@@ -16,7 +16,7 @@ from connectors.instagram import InstagramConnector
 from connectors.options import ReadOptions
 from connectors.x import XConnector
 from connectors.x_shapes import MAX_RESET_WAIT
-from connectors.youtube import YouTubeConnector
+from connectors.youtube import YouTubeConnector, YouTubeCredentials
 from connectors.youtube_quota import DailyQuota
 from monitor.context import Clock
 from monitor.errors import Problem, UserError
@@ -172,10 +172,7 @@ def _youtube(
     return YouTubeConnector(
         client,  # type: ignore[arg-type]
         base_url=cfg.base_url,
-        api_key=key,
-        oauth=oauth,
-        client_credentials=credentials,
-        grants=grants,
+        credentials=YouTubeCredentials(key, oauth, credentials, grants),
         read=_read(cfg),
         quota=DailyQuota(cfg.daily_quota, clock, path),
         retry=RetryPolicy(max_retries=cfg.max_retries),
