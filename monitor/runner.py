@@ -15,15 +15,16 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from checks.base import CheckSpec
-from checks.capabilities import CAPABILITIES, Mode, checks_for
+from checks.capabilities import checks_for
 from connectors.base import Connector
-from connectors.no_api import GROUPS_GONE, NoApiConnector
+from connectors.no_api import NoApiConnector
 from monitor.attest import latest_attesters
 from monitor.connect import open_connectors
 from monitor.context import App
 from monitor.cycle import CycleResult, run_cycle
 from monitor.cycle_record import Fence
 from monitor.health import check_health
+from monitor.platforms import PLATFORMS
 from monitor.registry import Account
 from monitor.roster import roster_key
 from monitor.secrets import SecretMissing
@@ -32,11 +33,11 @@ logger = logging.getLogger(__name__)
 
 
 def _no_api_platforms(clock: Callable[[], datetime]) -> dict[str, Connector]:
-    """Platforms whose every check is attested or impossible."""
+    """Platforms declared without a connector: every check is attested or impossible."""
     return {
-        platform: NoApiConnector(platform, GROUPS_GONE, clock)
-        for platform, table in CAPABILITIES.items()
-        if all(cap.mode is not Mode.API for cap in table.values())
+        spec.id: NoApiConnector(spec.id, spec.no_api_reason, clock)
+        for spec in PLATFORMS
+        if spec.connect is None
     }
 
 
