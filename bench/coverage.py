@@ -5,7 +5,8 @@ Run:  .venv/bin/python bench/coverage.py                (1,000 pages, 50 ms per 
 
 Printed:
 - Graph calls per account for a quiet and a busy Page (120 posts, 600 comments on one,
-  a 200-reply thread), first read and a second read when nothing changed (incremental);
+  a 200-reply thread), first read and a second read when nothing changed (incremental),
+  and whether the unchanged quiet Page keeps to 1.2 calls (one: roles inside the page call);
 - a cycle over N synthetic Pages with the sandbox answering after `latency` ms, once with
   every Page healthy and once with one Page's business-use-case usage spent: seconds
   each, and the ratio (the throttled Page must not hold the others).
@@ -151,6 +152,11 @@ def main() -> None:
             f"({calls[f'{name}_comments_read']} comments); "
             f"second read, nothing changed: {calls[f'{name}_unchanged']} calls"
         )
+    # Issue 16's target: an unchanged quiet Page costs at most 1.2 Graph calls (roles included).
+    verdict = "meets" if calls["quiet_unchanged"] <= 1.2 else "MISSES"
+    print(
+        f"  quiet Page unchanged: {calls['quiet_unchanged']} call(s), {verdict} the <= 1.2 target"
+    )
     healthy = cycle_seconds(args.pages, args.latency_ms, None)
     held = cycle_seconds(args.pages, args.latency_ms, str(BASE + 7))
     print(f"Cycle over {args.pages} Pages at {args.latency_ms} ms per call:")

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -124,6 +124,19 @@ def classify_youtube_error(
     return ConnectorError(f"YouTube refused the request. {said}", permanent=True)
 
 
+@dataclass(frozen=True)
+class YouTubeCredentials:
+    """What the YouTube connector reads with; never shown in a repr (they are secrets)."""
+
+    api_key: str = field(repr=False)
+    # {"client_id", "client_secret", "refresh_token"}: one grant used for every channel
+    # (the older set-up; it answers only for the channel that made it).
+    oauth: dict[str, str] | None = field(default=None, repr=False)
+    # {"client_id", "client_secret"} of the OAuth client, and channel id -> its own grant.
+    client: dict[str, str] | None = field(default=None, repr=False)
+    grants: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
 class YouTubeConnector(ThreadReader):
     """Reads YouTube channels (by channel id, UC...) into AccountSnapshots."""
 
@@ -134,10 +147,7 @@ class YouTubeConnector(ThreadReader):
         client: httpx.AsyncClient,
         *,
         base_url: str,
-        api_key: str,
-        oauth: dict[str, str] | None = None,
-        client_credentials: dict[str, str] | None = None,
-        grants: Mapping[str, str] | None = None,
+        credentials: YouTubeCredentials,
         token_path: str = TOKEN_PATH,
         read: ReadOptions = ReadOptions(),
         quota: DailyQuota | None = None,
@@ -148,15 +158,13 @@ class YouTubeConnector(ThreadReader):
     ) -> None:
         self._client = client
         self._base = base_url.rstrip("/")
-        self._key = api_key
-        # {"client_id", "client_secret", "refresh_token"}: one grant used for every channel
-        # (the older set-up; it answers only for the channel that made it).
+        self._key = credentials.api_key
+        oauth = credentials.oauth
         self._oauth = oauth
-        # {"client_id", "client_secret"} of the OAuth client, and channel id -> its own grant.
-        self._client_credentials = client_credentials or (
+        self._client_credentials = credentials.client or (
             {k: oauth[k] for k in ("client_id", "client_secret")} if oauth else None
         )
-        self._grants = dict(grants or {})
+        self._grants = dict(credentials.grants)
         self._token_url = f"{self._base}/{token_path.lstrip('/')}"
         self._max_posts = min(read.max_posts, 50)
         self._max_comments = min(read.max_comments, 100)

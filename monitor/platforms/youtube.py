@@ -10,7 +10,7 @@ from pydantic import Field
 
 from connectors.base import Connector
 from connectors.http import RetryPolicy
-from connectors.youtube import YouTubeConnector
+from connectors.youtube import YouTubeConnector, YouTubeCredentials
 from connectors.youtube_quota import DailyQuota
 from monitor.errors import UserError
 from monitor.fieldtypes import HttpUrl, OptionalSecretName
@@ -72,10 +72,7 @@ def connect(cfg: YouTubeConfig, ctx: BuildContext, client: httpx.AsyncClient) ->
     return YouTubeConnector(
         client,
         base_url=cfg.base_url,
-        api_key=key,
-        oauth=oauth,
-        client_credentials=credentials,
-        grants=grants,
+        credentials=YouTubeCredentials(key, oauth, credentials, grants),
         read=cfg.read(),
         quota=DailyQuota(cfg.daily_quota, ctx.clock, path),
         retry=RetryPolicy(max_retries=cfg.max_retries),

@@ -15,7 +15,7 @@ from recorded import NOW, Recorder, recorded
 
 from connectors.base import AuthFailed, Fact, NotFound, RateLimited, Unavailable
 from connectors.http import RetryPolicy
-from connectors.youtube import NO_OAUTH, YouTubeConnector
+from connectors.youtube import NO_OAUTH, YouTubeConnector, YouTubeCredentials
 from connectors.youtube_quota import DailyQuota, until_pacific_midnight
 
 fixture = recorded("youtube")[0]
@@ -54,8 +54,7 @@ def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> You
     return YouTubeConnector(
         client,
         base_url=BASE,
-        api_key=KEY,
-        oauth=options.pop("oauth", OAUTH),
+        credentials=YouTubeCredentials(KEY, oauth=options.pop("oauth", OAUTH)),
         retry=options.pop("retry", RetryPolicy(jitter=lambda: 0.0)),
         sleep=sleep,
         clock=sleep.clock,

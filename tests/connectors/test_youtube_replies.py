@@ -22,7 +22,7 @@ from checks.comments import comments as comments_check
 from connectors.base import Fact
 from connectors.http import RetryPolicy
 from connectors.options import ReadOptions
-from connectors.youtube import YouTubeConnector
+from connectors.youtube import YouTubeConnector, YouTubeCredentials
 from tests.checks.check_factories import account, options
 
 fixture = recorded("youtube")[0]
@@ -80,8 +80,7 @@ def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> You
     return YouTubeConnector(
         client,
         base_url=BASE,
-        api_key=KEY,
-        oauth=OAUTH,
+        credentials=YouTubeCredentials(KEY, oauth=OAUTH),
         retry=RetryPolicy(jitter=lambda: 0.0),
         sleep=sleep,
         clock=sleep.clock,

@@ -15,7 +15,7 @@ from store_factories import account
 
 from connectors.base import Fact
 from connectors.http import RetryPolicy
-from connectors.youtube import YouTubeConnector
+from connectors.youtube import YouTubeConnector, YouTubeCredentials
 from monitor.context import App
 from monitor.errors import UserError
 from monitor.grant import GrantFailed, connect_youtube
@@ -149,12 +149,11 @@ async def test_each_channel_is_read_with_its_own_grant_and_a_channel_without_one
         youtube = YouTubeConnector(
             http,
             base_url=server.base_url,
-            api_key=YOUTUBE_KEY,
-            client_credentials={
-                "client_id": YOUTUBE_CLIENT_ID,
-                "client_secret": YOUTUBE_CLIENT_SECRET,
-            },
-            grants={BAYVIEW: f"1//sandbox-grant-{BAYVIEW}"},
+            credentials=YouTubeCredentials(
+                YOUTUBE_KEY,
+                client={"client_id": YOUTUBE_CLIENT_ID, "client_secret": YOUTUBE_CLIENT_SECRET},
+                grants={BAYVIEW: f"1//sandbox-grant-{BAYVIEW}"},
+            ),
             retry=RetryPolicy(max_retries=0),
             clock=lambda: NOW,
         )

@@ -116,7 +116,7 @@ async def test_busy_instagram_youtube_and_x_accounts_are_read_to_the_end(
     server: SandboxServer, world: World
 ) -> None:
     from connectors.x import XConnector
-    from connectors.youtube import YouTubeConnector
+    from connectors.youtube import YouTubeConnector, YouTubeCredentials
     from sandbox.busy import busy_channel, busy_instagram, busy_x_user
     from sandbox.social import (
         X_TOKEN,
@@ -143,8 +143,7 @@ async def test_busy_instagram_youtube_and_x_accounts_are_read_to_the_end(
         )
         yt = YouTubeConnector(
             http,
-            api_key=YOUTUBE_KEY,
-            oauth=oauth,
+            credentials=YouTubeCredentials(YOUTUBE_KEY, oauth=oauth),
             read=ReadOptions(max_calls_per_account=200),
             **common,
         )

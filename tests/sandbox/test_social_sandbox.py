@@ -15,7 +15,7 @@ from connectors.base import Connector, Fact, RateLimited
 from connectors.http import RetryPolicy
 from connectors.instagram import account_fields
 from connectors.x import XConnector
-from connectors.youtube import YouTubeConnector
+from connectors.youtube import YouTubeConnector, YouTubeCredentials
 from monitor.registry import load_registry
 from sandbox.demo import DEMO_EXPECTED, DOMAIN, SOCIAL_PLANTED, SYSTEM_TOKEN, demo_world
 from sandbox.server import SandboxServer
@@ -202,8 +202,7 @@ async def _fetch_all(base_url: str) -> dict[str, Any]:
         yt = YouTubeConnector(
             http,
             base_url=base_url,
-            api_key=YOUTUBE_KEY,
-            oauth=OAUTH,
+            credentials=YouTubeCredentials(YOUTUBE_KEY, oauth=OAUTH),
             retry=retry,
             clock=lambda: NOW,
         )
