@@ -50,7 +50,8 @@ def _impossible(note: str) -> Capability:
 
 
 PLATFORMS = ("facebook", "facebook_group", "instagram", "x", "youtube")
-CYCLE_CHECKS = frozenset({"registered", "connector_health"})
+# District-scope checks run once per cycle, not on an account: no per-platform capability.
+CYCLE_CHECKS = frozenset(spec.id for spec in ALL_CHECKS if spec.scope == "district")
 _GROUPS_GONE = "the Facebook Groups API was removed on 2024-04-22"
 _ADMINS = "{} does not list account admins: a manager confirms who they are"
 _NOT_OWNED = "{} has no business ownership list that socmon can read"
@@ -214,7 +215,7 @@ def checks_for(
     specs = tuple(
         _spec_for(spec, table[spec.id], attested_by or {})
         for spec in ALL_CHECKS
-        if spec.id not in CYCLE_CHECKS
+        if spec.scope == "account"
     )
     if not attested_by:
         _PLAIN[platform] = specs

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["Account", "in_domains", "load_registry", "valid_email", "validate_accounts"]
 
 PLATFORMS = ("facebook", "facebook_group", "instagram", "x", "youtube")
-RESERVED_PREFIXES = ("credential-", "unregistered-")
 # `place(index, loc)`: where an account's problem is, e.g. "line 12 (accounts[3].school)".
 Place = Callable[[int, tuple[str | int, ...]], str]
 
@@ -60,14 +59,6 @@ class Account(BaseModel):
     website: OptionalHttpUrl = ""
     approval: Text = ""
     credential: str = Field("", max_length=100, pattern=r"^$|^[A-Z][A-Z0-9_]*$")
-
-    @field_validator("id")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        # Credential and business lapses live on these pseudo-account ids.
-        if value.startswith(RESERVED_PREFIXES):
-            raise ValueError(f"ids starting with {' or '.join(RESERVED_PREFIXES)} are reserved")
-        return value
 
     @field_validator("platform_id", mode="before")
     @classmethod
