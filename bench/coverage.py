@@ -62,15 +62,16 @@ async def per_account(base_url: str, quiet: str, busy: str) -> dict[str, int]:
     """Graph calls for one quiet and one busy Page: first read, then a read with nothing changed."""
     from connectors.base import Fact
     from connectors.facebook import FacebookConnector
+    from connectors.graph_client import GraphClient
+    from connectors.options import ReadOptions
 
     out: dict[str, int] = {}
     async with httpx.AsyncClient(timeout=30) as http:
         fb = FacebookConnector(
-            http,
-            base_url=base_url,
+            GraphClient(http, base_url=base_url),
             system_token="sandbox-system-token",
             clock=lambda: datetime.now(UTC),
-            max_calls_per_account=500,
+            read=ReadOptions(max_calls_per_account=500),
         )
         await fb.load_page_tokens()
         for name, page_id in (("quiet", quiet), ("busy", busy)):
@@ -88,9 +89,10 @@ async def per_account(base_url: str, quiet: str, busy: str) -> dict[str, int]:
 def cycle_seconds(pages: int, latency_ms: int, throttled: str | None) -> tuple[float, int, int]:
     """One cycle over the synthetic Pages: (seconds, accounts read, accounts unreadable)."""
     from monitor.context import App
+    from monitor.platforms.facebook import FacebookConfig
     from monitor.registry import load_registry
     from monitor.runner import run_check_cycle
-    from monitor.settings import District, Platform, Settings
+    from monitor.settings import District, Settings
     from monitor.store.db import make_engine, session_factory
     from monitor.store.migrate import upgrade
     from sandbox.world import synthetic_registry
@@ -113,7 +115,7 @@ def cycle_seconds(pages: int, latency_ms: int, throttled: str | None) -> tuple[f
             state_dir=tmp,
             registry=registry,
             platforms={
-                "facebook": Platform(base_url=base_url, token_secret="SOCMON_FACEBOOK_TOKEN")
+                "facebook": FacebookConfig(base_url=base_url, token_secret="SOCMON_FACEBOOK_TOKEN")
             },
         )
         env = {"SOCMON_FACEBOOK_TOKEN": "sandbox-system-token"}

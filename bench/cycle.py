@@ -61,9 +61,10 @@ def image_bytes(base_url: str) -> int:
 
 def one_size(pages: int, latency_ms: int, sequential: int, logo: bool) -> dict[str, float]:
     from monitor.context import App
+    from monitor.platforms.facebook import FacebookConfig
     from monitor.registry import load_registry
     from monitor.runner import run_check_cycle
-    from monitor.settings import District, Platform, Settings
+    from monitor.settings import District, Settings
     from monitor.store.db import make_engine, session_factory
     from monitor.store.migrate import upgrade
     from sandbox.world import synthetic_registry
@@ -88,7 +89,7 @@ def one_size(pages: int, latency_ms: int, sequential: int, logo: bool) -> dict[s
             state_dir=tmp,
             registry=registry,
             platforms={
-                "facebook": Platform(base_url=base_url, token_secret="SOCMON_FACEBOOK_TOKEN")
+                "facebook": FacebookConfig(base_url=base_url, token_secret="SOCMON_FACEBOOK_TOKEN")
             },
         )
         env = {"SOCMON_FACEBOOK_TOKEN": "sandbox-system-token"}

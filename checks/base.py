@@ -14,25 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Literal, overload
+from typing import Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from checks.district import DistrictFinding, DistrictView
+from checks.finding import Finding as Finding
+from checks.finding import Status as Status
 from checks.names import Resolution, Roster
 from connectors.base import AccountSnapshot, Fact
 
-if TYPE_CHECKING:
-    from checks.district import DistrictFinding, DistrictView
-
 # The registry's account kinds (monitor.registry.Account.kind).
 ACCOUNT_KINDS = ("school", "district", "class", "department", "club", "group")
-
-
-class Status(StrEnum):
-    PASS = "pass"
-    LAPSE = "lapse"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,18 +99,8 @@ class CheckOptions(BaseModel):
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One check's verdict on one snapshot."""
-
-    check_id: str
-    status: Status
-    detail: str
-    evidence: Mapping[str, object] = field(default_factory=dict)
-
-
 CheckFn = Callable[[AccountView, AccountSnapshot, CheckOptions], Finding]
-DistrictFn = Callable[["DistrictView", CheckOptions], "list[DistrictFinding]"]
+DistrictFn = Callable[[DistrictView, CheckOptions], list[DistrictFinding]]
 Scope = Literal["account", "district"]
 
 

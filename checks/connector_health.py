@@ -32,7 +32,6 @@ FACEBOOK_SCOPES = (
 BUSINESS_SCOPE = "business_management"  # only when a business id is configured
 # Instagram comments through a business system user (and `username`, since 27 Aug 2024).
 INSTAGRAM_SCOPES = ("instagram_basic", "instagram_manage_comments", "pages_read_engagement")
-LABELS = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "youtube": "YouTube"}
 
 
 @check(
@@ -67,6 +66,7 @@ def judge(facts: CredentialFacts, now: datetime) -> Finding:
         without_grant=facts.without_grant,
         accounts_read=facts.accounts_read,
         needed=facts.needed,
+        label=facts.label,
     )
 
 
@@ -110,6 +110,7 @@ def credential_finding(
     platform: str,
     now: datetime,
     *,
+    label: str = "",
     token: TokenFacts | None = None,
     token_error: str = "",
     auth_failures: Sequence[str] = (),
@@ -119,8 +120,11 @@ def credential_finding(
     needed: Sequence[str] = (),
     warn_days: int = EXPIRY_WARNING_DAYS,
 ) -> Finding:
-    """The verdict on one platform's credential from its token facts and this cycle's fetches."""
-    label = LABELS.get(platform, platform)
+    """The verdict on one platform's credential from its token facts and this cycle's fetches.
+
+    `label` is the platform's name for people (its declaration's, in monitor.platforms).
+    """
+    label = label or platform
     evidence: dict[str, object] = {
         "platform": platform,
         "auth_failures": len(auth_failures),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from checks.base import Finding
+from checks.finding import Finding
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -90,6 +90,7 @@ class CredentialFacts:
     without_grant: tuple[str, ...] = ()
     accounts_read: int = 0
     needed: tuple[str, ...] = ()
+    label: str = ""  # the platform's name for people ("YouTube"); the id when empty
 
 
 @dataclass(frozen=True, slots=True)

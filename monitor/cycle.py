@@ -221,7 +221,7 @@ def _finish_quietly(
 def _limit(app: App, platform: str, override: Mapping[str, int] | None) -> int:
     if override and platform in override:
         return override[platform]
-    cfg = app.settings.platforms.get(platform)  # type: ignore[call-overload]
+    cfg = app.settings.platforms.get(platform)
     return cfg.concurrency if cfg is not None else 4
 
 
