@@ -9,7 +9,6 @@ the snapshot; impossible ones answer `unknown` with the table's reason, never pa
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -19,8 +18,6 @@ from functools import partial
 from checks import ALL_CHECKS, get
 from checks.base import AccountView, CheckOptions, CheckSpec, Finding, Status
 from connectors.base import AccountSnapshot
-
-logger = logging.getLogger(__name__)
 
 
 class Mode(StrEnum):

@@ -8,7 +8,6 @@ runs. config/accounts.example.yaml is the registry that matches these pages.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,8 +26,6 @@ from sandbox.social import (
 )
 from sandbox.students import STUDENT_PLANTED, add_social_student_posts, add_student_posts
 from sandbox.world import ADMIN_TASKS, EDITOR_TASKS, Comment, Page, Post, Role, World, digest
-
-logger = logging.getLogger(__name__)
 
 DISTRICT = "Coast Mountains School District 82"
 DOMAIN = "cmsd82.ca"

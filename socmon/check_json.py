@@ -6,7 +6,6 @@ read against; timestamps are ISO 8601 with a `T` and a UTC offset.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +18,6 @@ from sqlalchemy.orm import Session
 from checks.district import Subject
 from monitor.export import LapseRow
 from monitor.store.models import CheckState, Cycle, DistrictState
-
-logger = logging.getLogger(__name__)
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "check-report.schema.json"
 SCHEMA_ID = "socmon-check-report/2"
