@@ -42,7 +42,7 @@ from monitor.platforms.youtube import YOUTUBE
 from monitor.registry import Account
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.store.db import transaction
-from monitor.store.models import OPEN_STATES, AccountRow, CheckRun, DistrictState, Lapse
+from monitor.store.models import OPEN_STATES, AccountRow, CheckRun, Lapse
 from monitor.youtube_grants import grants_folder, load_grants
 
 logger = logging.getLogger(__name__)
@@ -279,38 +279,3 @@ def _without_grant(app: App, env: Mapping[str, str] | None) -> list[str]:
     return sorted(
         a.id for a in app.accounts if a.platform == "youtube" and a.platform_id not in grants
     )
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialStatus:
-    """One platform credential as `socmon status` shows it."""
-
-    platform: str
-    status: str  # pass | lapse | unknown
-    detail: str
-    checked_at: datetime
-    since: datetime
-    expires_at: str | None = None  # ISO date-time when the platform reports one
-
-
-def credential_status(session: Session) -> list[CredentialStatus]:
-    """The latest verdict on every platform credential, by platform."""
-    query = (
-        select(DistrictState)
-        .where(DistrictState.check_id == "connector_health")
-        .order_by(DistrictState.platform)
-    )
-    out = []
-    for state in session.scalars(query):
-        expires = state.evidence.get("expires_at")
-        out.append(
-            CredentialStatus(
-                platform=state.platform,
-                status=state.status,
-                detail=state.detail,
-                checked_at=state.checked_at,
-                since=state.since,
-                expires_at=expires if isinstance(expires, str) else None,
-            )
-        )
-    return out

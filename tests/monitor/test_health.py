@@ -16,7 +16,8 @@ from store_factories import T0, account
 from checks.district import Subject
 from monitor.context import App
 from monitor.directory import sync_accounts
-from monitor.health import check_health, credential_status
+from monitor.district_status import credential_status, district_status
+from monitor.health import check_health
 from monitor.platforms.instagram import InstagramConfig
 from monitor.platforms.youtube import YouTubeConfig
 from monitor.registry import Account
@@ -145,6 +146,29 @@ def test_it_opens_registered_lapses_for_an_unregistered_and_a_no_longer_owned_pa
         ("facebook page 999", "registered"),
     }
     assert states(app)[("hillcrest-fb", "registered")][0] == "pass"
+
+
+def test_status_lists_an_unregistered_page_as_district_wide_and_not_a_passing_one(
+    tmp_path: Path, graph: respx.MockRouter
+) -> None:
+    app = make_app(tmp_path, ACCOUNTS)
+    graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(
+        return_value=owned(("111", "H"), ("222", "B"), ("999", "Hillcrest PAC"))
+    )
+    asyncio.run(check_health(app, new_cycle(app), ENV))
+    with app.sessions() as session:
+        (found,) = district_status(session)
+        lapses = session.scalars(select(Lapse)).all()
+    assert (found.label, found.check_id, found.status) == (
+        "facebook page 999",
+        "registered",
+        "lapse",
+    )
+    assert "'Hillcrest PAC' (999)" in found.detail
+    # Stored as what it is about, not as an account.
+    assert [(lp.scope, lp.account_id, lp.platform, lp.subject) for lp in lapses] == [
+        ("district", "", "facebook", "999")
+    ]
 
 
 def test_a_registered_lapse_resolves_once_the_page_is_registered(
