@@ -10,7 +10,6 @@ the look-alike logos. Seeded, so the figures are reproducible.
 from __future__ import annotations
 
 import argparse
-import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ import numpy as np
 from connectors.images import Image, decode_image
 from monitor.logo import LogoDetector
 from sandbox.images import DECOYS, district_logo, jpeg, paste, photo_background, shift_colours
-
-logger = logging.getLogger(__name__)
 
 SIZES = ((820, 312), (1500, 500), (640, 360), (170, 170))  # Facebook, X, generic, picture
 

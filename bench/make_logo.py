@@ -5,14 +5,11 @@ Run from the repository root: .venv/bin/python -m bench.make_logo
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import cv2
 
 from sandbox.images import district_logo
-
-logger = logging.getLogger(__name__)
 
 TARGET = Path(__file__).resolve().parent.parent / "config" / "district-logo.png"
 

@@ -15,7 +15,6 @@ Seeded, so the figures are reproducible.
 from __future__ import annotations
 
 import argparse
-import logging
 import random
 import time
 import unicodedata
@@ -26,8 +25,6 @@ from checks.base import AccountView, CheckOptions
 from checks.names import FULL, Roster, Student, build_roster, keyed_hash, name_phrases
 from checks.student_privacy import student_privacy
 from connectors.base import AccountSnapshot, Post
-
-logger = logging.getLogger(__name__)
 
 KEY = b"bench-roster-key-not-a-real-secret"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

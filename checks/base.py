@@ -1,9 +1,12 @@
 """What a check is: its metadata, its inputs and its verdict.
 
-A check is a pure function `(account, snapshot, options) -> Finding`, declared
-with `@check(...)`. The decorator validates the metadata when the module is
-imported: the id equals the module name, ids are unique, at least one policy
-citation is given. Checks never do I/O; the clock is `snapshot.fetched_at`.
+A check is a pure function declared with `@check(...)`. Its scope says what it
+judges: an "account" check is `(account, snapshot, options) -> Finding`, run on each
+account's snapshot; a "district" check is `(district, options) -> [DistrictFinding]`,
+run once per cycle on facts about the whole district (checks.district). The decorator
+validates the metadata when the module is imported: the id equals the module name, ids
+are unique, at least one policy citation is given. Checks never do I/O; the clock is
+`snapshot.fetched_at` (or `district.now`).
 """
 
 from __future__ import annotations
@@ -11,21 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from typing import Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from checks.district import DistrictFinding, DistrictView
+from checks.finding import Finding as Finding
+from checks.finding import Status as Status
 from checks.names import Resolution, Roster
 from connectors.base import AccountSnapshot, Fact
 
 # The registry's account kinds (monitor.registry.Account.kind).
 ACCOUNT_KINDS = ("school", "district", "class", "department", "club", "group")
-
-
-class Status(StrEnum):
-    PASS = "pass"
-    LAPSE = "lapse"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,17 +99,9 @@ class CheckOptions(BaseModel):
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One check's verdict on one snapshot."""
-
-    check_id: str
-    status: Status
-    detail: str
-    evidence: Mapping[str, object] = field(default_factory=dict)
-
-
 CheckFn = Callable[[AccountView, AccountSnapshot, CheckOptions], Finding]
+DistrictFn = Callable[[DistrictView, CheckOptions], list[DistrictFinding]]
+Scope = Literal["account", "district"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +114,14 @@ class CheckSpec:
     clauses: tuple[Citation, ...]
     remediation: str
     audience: str  # who is told: "managers", "communications" or "it"
-    fn: CheckFn
+    fn: CheckFn | None
     # The snapshot facts whose completeness the verdict depends on.
     reads: tuple[Fact, ...] = ()
     # What to do where a platform lets a person do less (Instagram has no "liked by the account").
     platform_remediation: Mapping[str, str] = field(default_factory=dict)
+    # "account": run on each account's snapshot; "district": once per cycle (`district_fn`).
+    scope: Scope = "account"
+    district_fn: DistrictFn | None = None
 
     def remediation_for(self, platform: str) -> str:
         """The remediation that platform lets a person carry out."""
@@ -136,7 +131,15 @@ class CheckSpec:
         self, account: AccountView, snapshot: AccountSnapshot, options: CheckOptions
     ) -> Finding:
         """The check's verdict, never a pass on a fact that was read only in part."""
+        if self.fn is None:
+            raise TypeError(f"check {self.id!r} is district-wide: it has no per-account verdict")
         return guard_coverage(account, snapshot, self.reads, self.fn(account, snapshot, options))
+
+    def run_district(self, district: DistrictView, options: CheckOptions) -> list[DistrictFinding]:
+        """The district check's findings for this cycle."""
+        if self.district_fn is None:
+            raise TypeError(f"check {self.id!r} is per account: it has no district verdict")
+        return self.district_fn(district, options)
 
     @property
     def clause_text(self) -> str:
@@ -146,6 +149,37 @@ class CheckSpec:
 _REGISTERED: dict[str, CheckSpec] = {}
 SEVERITIES = ("low", "medium", "high")
 AUDIENCES = ("managers", "communications", "it")
+SCOPES: tuple[Scope, ...] = ("account", "district")
+
+
+@overload
+def check(
+    *,
+    id: str,
+    title: str,
+    clauses: tuple[Citation, ...],
+    remediation: str,
+    severity: str = ...,
+    audience: str = ...,
+    reads: tuple[Fact, ...] = ...,
+    platform_remediation: Mapping[str, str] | None = ...,
+    scope: Literal["account"] = ...,
+) -> Callable[[CheckFn], CheckSpec]: ...
+
+
+@overload
+def check(
+    *,
+    id: str,
+    title: str,
+    clauses: tuple[Citation, ...],
+    remediation: str,
+    severity: str = ...,
+    audience: str = ...,
+    reads: tuple[Fact, ...] = ...,
+    platform_remediation: Mapping[str, str] | None = ...,
+    scope: Literal["district"],
+) -> Callable[[DistrictFn], CheckSpec]: ...
 
 
 def check(
@@ -158,11 +192,12 @@ def check(
     audience: str = "managers",
     reads: tuple[Fact, ...] = (),
     platform_remediation: Mapping[str, str] | None = None,
-) -> Callable[[CheckFn], CheckSpec]:
+    scope: Scope = "account",
+) -> Callable[[CheckFn], CheckSpec] | Callable[[DistrictFn], CheckSpec]:
     """Declare a check; raises at import time when the metadata is incomplete."""
 
-    def register(fn: CheckFn) -> CheckSpec:
-        module_id = fn.__module__.rsplit(".", 1)[-1]
+    def validate(fn_module: str) -> None:
+        module_id = fn_module.rsplit(".", 1)[-1]
         if id != module_id:
             raise ValueError(f"check id {id!r} must equal its module name {module_id!r}")
         if id in _REGISTERED:
@@ -173,16 +208,28 @@ def check(
             raise ValueError(f"check {id!r} has unknown severity {severity!r}")
         if audience not in AUDIENCES:
             raise ValueError(f"check {id!r} has unknown audience {audience!r}")
+        if scope not in SCOPES:
+            raise ValueError(f"check {id!r} has unknown scope {scope!r}")
         if not remediation.strip():
             raise ValueError(f"check {id!r} has no remediation")
-        spec = CheckSpec(
-            id, title, severity, clauses, remediation, audience, fn, reads,
-            dict(platform_remediation or {}),
-        )  # fmt: skip
-        _REGISTERED[id] = spec
-        return spec
 
-    return register
+    def spec(fn: CheckFn | None, district_fn: DistrictFn | None) -> CheckSpec:
+        made = CheckSpec(
+            id, title, severity, clauses, remediation, audience, fn, reads,
+            dict(platform_remediation or {}), scope, district_fn,
+        )  # fmt: skip
+        _REGISTERED[id] = made
+        return made
+
+    def register(fn: CheckFn) -> CheckSpec:
+        validate(fn.__module__)
+        return spec(fn, None)
+
+    def register_district(fn: DistrictFn) -> CheckSpec:
+        validate(fn.__module__)
+        return spec(None, fn)
+
+    return register_district if scope == "district" else register
 
 
 def unexposed(

@@ -9,7 +9,6 @@ the snapshot; impossible ones answer `unknown` with the table's reason, never pa
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -19,8 +18,6 @@ from functools import partial
 from checks import ALL_CHECKS, get
 from checks.base import AccountView, CheckOptions, CheckSpec, Finding, Status
 from connectors.base import AccountSnapshot
-
-logger = logging.getLogger(__name__)
 
 
 class Mode(StrEnum):
@@ -49,7 +46,8 @@ def _impossible(note: str) -> Capability:
     return Capability(Mode.IMPOSSIBLE, note)
 
 
-CYCLE_CHECKS = frozenset({"registered", "connector_health"})
+# District-scope checks run once per cycle, not on an account: no per-platform capability.
+CYCLE_CHECKS = frozenset(spec.id for spec in ALL_CHECKS if spec.scope == "district")
 _GROUPS_GONE = "the Facebook Groups API was removed on 2024-04-22"
 _ADMINS = "{} does not list account admins: a manager confirms who they are"
 _NOT_OWNED = "{} has no business ownership list that socmon can read"
@@ -219,7 +217,7 @@ def checks_for(
     specs = tuple(
         _spec_for(spec, table[spec.id], attested_by or {})
         for spec in ALL_CHECKS
-        if spec.id not in CYCLE_CHECKS
+        if spec.scope == "account"
     )
     if not attested_by:
         _PLAIN[platform] = specs

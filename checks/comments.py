@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from checks.base import (
@@ -18,8 +17,6 @@ from checks.base import (
     unexposed,
 )
 from connectors.base import AccountSnapshot, Comment, Fact
-
-logger = logging.getLogger(__name__)
 
 _MAX_EXAMPLES = 5
 

@@ -1,24 +1,25 @@
 """The platform credentials work: not revoked, not about to expire, with every permission needed.
 
-An operational check addressed to IT: it runs once per cycle (`monitor.health`) on
-what the platform says about the credential (Facebook's debug_token) and on how the
-cycle's fetches went (an authentication failure on any account). Its lapse is kept
-on the pseudo-account `credential_id(platform)`.
+An operational, district-wide check addressed to IT: it runs once per cycle on what the
+platform says about the credential (Facebook's debug_token) and on how the cycle's
+fetches went (an authentication failure on any account). Its subject is the platform's
+credential (`Subject.credential`), which no account stands for.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from checks.base import AccountView, CheckOptions, Citation, Finding, Status, check
-from connectors.base import AccountSnapshot
+from checks.base import CheckOptions, Citation, Finding, Status, check
+from checks.district import (
+    CredentialFacts,
+    DistrictFinding,
+    DistrictView,
+    Subject,
+    TokenFacts,
+)
 
-logger = logging.getLogger(__name__)
-
-PSEUDO_PREFIX = "credential-"
 # A token is renewed by a person: two weeks' warning leaves time to do it.
 EXPIRY_WARNING_DAYS = 14
 # Facebook permissions the checks read with: pages listed, posts/comments, roles.
@@ -33,17 +34,6 @@ BUSINESS_SCOPE = "business_management"  # only when a business id is configured
 INSTAGRAM_SCOPES = ("instagram_basic", "instagram_manage_comments", "pages_read_engagement")
 
 
-@dataclass(frozen=True, slots=True)
-class TokenFacts:
-    """What the platform reports about a credential (Facebook's debug_token)."""
-
-    is_valid: bool
-    expires_at: datetime | None = None  # None: never expires
-    data_access_expires_at: datetime | None = None
-    scopes: tuple[str, ...] = ()
-    error: str = ""
-
-
 @check(
     id="connector_health",
     title="Platform credential works",
@@ -54,22 +44,30 @@ class TokenFacts:
     ),
     severity="high",
     audience="it",
+    scope="district",
 )
-def connector_health(
-    account: AccountView, snapshot: AccountSnapshot, options: CheckOptions
-) -> Finding:
-    """One account's snapshot cannot judge a credential: the cycle verdict is `credential_finding`."""
-    return Finding(
-        "connector_health",
-        Status.UNKNOWN,
-        f"{account.account_id}: credentials are checked once per cycle, not per account.",
-        {"reason": "cycle-level check"},
+def connector_health(district: DistrictView, options: CheckOptions) -> list[DistrictFinding]:
+    """One finding per platform credential the cycle used or could inspect."""
+    return [
+        DistrictFinding(Subject.credential(facts.platform), judge(facts, district.now))
+        for facts in district.credentials
+    ]
+
+
+def judge(facts: CredentialFacts, now: datetime) -> Finding:
+    """The verdict on one credential from the facts gathered this cycle."""
+    return credential_finding(
+        facts.platform,
+        now,
+        token=facts.token,
+        token_error=facts.token_error,
+        auth_failures=facts.auth_failures,
+        capped=facts.capped,
+        without_grant=facts.without_grant,
+        accounts_read=facts.accounts_read,
+        needed=facts.needed,
+        label=facts.label,
     )
-
-
-def credential_id(platform: str) -> str:
-    """The pseudo-account that carries a platform credential's lapse."""
-    return f"{PSEUDO_PREFIX}{platform}"
 
 
 def needed_scopes(platform: str, *, business_id: str = "") -> tuple[str, ...]:
@@ -126,7 +124,6 @@ def credential_finding(
 
     `label` is the platform's name for people (its declaration's, in monitor.platforms).
     """
-    who = credential_id(platform)
     label = label or platform
     evidence: dict[str, object] = {
         "platform": platform,
@@ -167,7 +164,7 @@ def credential_finding(
         return Finding(
             "connector_health",
             Status.LAPSE,
-            f"{who}: the {label} credential {'; '.join(problems)}.",
+            f"The {label} credential {'; '.join(problems)}.",
             evidence,
         )
     if token is not None:
@@ -175,14 +172,14 @@ def credential_finding(
         return Finding(
             "connector_health",
             Status.PASS,
-            f"{who}: the {label} credential is valid {until} and has every permission needed.",
+            f"The {label} credential is valid {until} and has every permission needed.",
             evidence,
         )
     if accounts_read:
         return Finding(
             "connector_health",
             Status.PASS,
-            f"{who}: the {label} credential worked for {accounts_read} accounts in this cycle.",
+            f"The {label} credential worked for {accounts_read} accounts in this cycle.",
             evidence,
         )
     reason = token_error or "no account was read with it in this cycle"
@@ -190,6 +187,6 @@ def credential_finding(
     return Finding(
         "connector_health",
         Status.UNKNOWN,
-        f"{who}: the {label} credential could not be checked ({reason}).",
+        f"The {label} credential could not be checked ({reason}).",
         evidence,
     )

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 from checks.base import LPSD, AccountView, CheckOptions, Citation, Finding, Status, check, unexposed
 from connectors.base import AccountSnapshot, Fact
-
-logger = logging.getLogger(__name__)
 
 
 @check(

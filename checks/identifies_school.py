@@ -12,7 +12,6 @@ required.
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 
@@ -28,8 +27,6 @@ from checks.base import (
     unexposed,
 )
 from connectors.base import AccountSnapshot, Fact
-
-logger = logging.getLogger(__name__)
 
 _NOT_WORD = re.compile(r"[\W_]+")
 GENERIC_WORDS = frozenset(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 from checks.base import (
@@ -17,8 +16,6 @@ from checks.base import (
     unexposed,
 )
 from connectors.base import AccountSnapshot, Admin, Fact
-
-logger = logging.getLogger(__name__)
 
 _NOT_WORD = re.compile(r"[\W_]+")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from checks.base import (
     CMSD82,
     CRPS,
@@ -17,8 +15,6 @@ from checks.base import (
     unexposed,
 )
 from connectors.base import AccountSnapshot, Fact
-
-logger = logging.getLogger(__name__)
 
 
 @check(

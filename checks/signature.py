@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import unicodedata
 
 from checks.base import (
@@ -17,8 +16,6 @@ from checks.base import (
     unexposed,
 )
 from connectors.base import AccountSnapshot, Fact
-
-logger = logging.getLogger(__name__)
 
 
 def _norm(text: str) -> str:

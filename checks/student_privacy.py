@@ -7,7 +7,6 @@ of the post around each match with the name replaced by the student's id.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from checks.base import (
@@ -25,8 +24,6 @@ from checks.base import (
 )
 from checks.names import FIRST, FULL, STRENGTH, Match, Roster, Student, normalise
 from connectors.base import AccountSnapshot, Fact, Post
-
-logger = logging.getLogger(__name__)
 
 _MAX_EXAMPLES = 50  # findings kept in the evidence: each can be answered by id
 _CONTEXT = 60  # characters of the post shown either side of a name

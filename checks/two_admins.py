@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 from checks.base import CRPS, AccountView, CheckOptions, Citation, Finding, Status, check, unexposed
 from connectors.base import AccountSnapshot, Admin, Fact
-
-logger = logging.getLogger(__name__)
 
 
 def _identity(admin: Admin) -> str:

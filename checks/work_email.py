@@ -7,8 +7,6 @@ give `unknown`, not `pass`, because the contact emails themselves were never see
 
 from __future__ import annotations
 
-import logging
-
 from checks.base import (
     CMSD82,
     LPSD,
@@ -20,8 +18,6 @@ from checks.base import (
     check,
 )
 from connectors.base import AccountSnapshot, Fact
-
-logger = logging.getLogger(__name__)
 
 
 def in_district(address: str, domains: tuple[str, ...]) -> bool:

@@ -7,12 +7,9 @@ check answers unknown instead of passing on what was never read.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from connectors.base import Coverage
-
-logger = logging.getLogger(__name__)
 
 
 class CallBudget:

@@ -9,7 +9,6 @@ interval Google sets until it answers with tokens, a refusal, or the code expire
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,8 +18,6 @@ import httpx
 
 from connectors.base import AuthFailed, ConnectorError, Unavailable
 from connectors.http import Sleep
-
-logger = logging.getLogger(__name__)
 
 DEVICE_PATH = "/device/code"
 TOKEN_PATH = "/token"

@@ -9,15 +9,12 @@ requests about that object only, so one busy Page never stalls the others.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 import httpx
 
 from connectors.graph import business_usage_by_object, header_json, percent_of
 from connectors.http import Sleep, Throttle
-
-logger = logging.getLogger(__name__)
 
 
 class GraphThrottle:

@@ -11,7 +11,6 @@ fill the missing part with grey and hand back an image). Every failure is a
 
 from __future__ import annotations
 
-import logging
 import struct
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,8 +19,6 @@ import cv2
 import httpx
 import numpy as np
 import numpy.typing as npt
-
-logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000

@@ -11,7 +11,6 @@ recent media and their comments with replies; paging only when a list is cut.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -31,8 +30,6 @@ from connectors.instagram_media import (
 from connectors.options import ReadOptions
 from connectors.parsing import parse_time
 from connectors.sync import SyncLedger
-
-logger = logging.getLogger(__name__)
 
 
 class InstagramConnector:

@@ -8,12 +8,9 @@ comment without the platform's marker changing.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 
 from connectors.base import Post, SyncMark
-
-logger = logging.getLogger(__name__)
 
 
 class SyncLedger:

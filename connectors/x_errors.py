@@ -8,7 +8,6 @@ monthly cap, which no wait inside a cycle fixes.
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import datetime
 from typing import Any
@@ -25,8 +24,6 @@ from connectors.base import (
     UsageCapReached,
 )
 from connectors.parsing import as_text
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_AFTER = 60.0
 _TOKENISH = re.compile(r"[A-Za-z0-9%_\-]{40,}")

@@ -19,7 +19,6 @@ Google resets it.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -47,8 +46,6 @@ from connectors.parsing import as_dict, as_text, parse_time, require_dict
 from connectors.sync import SyncLedger
 from connectors.youtube_comments import ThreadReader, map_threads
 from connectors.youtube_quota import DailyQuota
-
-logger = logging.getLogger(__name__)
 
 TOKEN_PATH = "/oauth2/v4/token"
 API_PATH = "/youtube/v3"

@@ -7,7 +7,6 @@ them all. Threads and replies are read with the channel's own grant.
 
 from __future__ import annotations
 
-import logging
 from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,8 +17,6 @@ from connectors.base import Comment, Post, Unavailable
 from connectors.budget import CallBudget, Tally
 from connectors.parsing import as_dict, as_text, parse_time
 from connectors.sync import SyncLedger
-
-logger = logging.getLogger(__name__)
 
 # Comments on a video that is not among the latest uploads get this as the video's time
 # when no upload is known: freshness must never read a comment's time as a post's.

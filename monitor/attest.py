@@ -7,7 +7,6 @@ its platform, the person has a district email) and records it with
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -20,8 +19,6 @@ from monitor.actions import MAX_NOTE, record_attestation
 from monitor.errors import UserError
 from monitor.registry import Account, in_domains, valid_email
 from monitor.store.models import Attestation
-
-logger = logging.getLogger(__name__)
 
 
 def attestable(account: Account) -> list[str]:

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.errors import Problem, UserError
-
-logger = logging.getLogger(__name__)
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from checks.district import Subject
 from monitor.csv_io import FORMULA_START, safe_cell, write_csv
 from monitor.store.models import OPEN_STATES, AccountRow, Lapse
 
@@ -30,6 +31,9 @@ class LapseRow:
     muted_until: str
     muted_by: str
     mute_reason: str
+    # "account", or "district" for a lapse no account stands for (then account_id is "").
+    scope: str = "account"
+    subject: str = ""  # district-wide: what it is about ("facebook credential")
 
 
 def lapse_query(
@@ -40,7 +44,7 @@ def lapse_query(
     check_id: str | None = None,
     account_ids: Sequence[str] | None = None,
 ) -> Select[Lapse, AccountRow | None]:
-    # Outer join: credential and business lapses sit on pseudo-accounts with no registry row.
+    # Outer join: district-wide lapses (credentials, unregistered pages) have no account.
     query = select(Lapse, AccountRow).outerjoin(AccountRow, AccountRow.id == Lapse.account_id)
     if account_ids is not None:
         query = query.where(Lapse.account_id.in_(account_ids))
@@ -61,7 +65,7 @@ def lapse_rows(session: Session, query: Select[Lapse, AccountRow | None]) -> lis
             id=lapse.id,
             account_id=lapse.account_id,
             school=account.school if account else DISTRICT,
-            platform=account.platform if account else _platform_of(lapse.account_id),
+            platform=account.platform if account else lapse.platform,
             check_id=lapse.check_id,
             status=lapse.status,
             opened_at=lapse.opened_at,
@@ -71,18 +75,16 @@ def lapse_rows(session: Session, query: Select[Lapse, AccountRow | None]) -> lis
             muted_until=str(lapse.muted_until or ""),
             muted_by=lapse.muted_by,
             mute_reason=lapse.mute_reason,
+            scope=lapse.scope,
+            subject=Subject(lapse.platform, lapse.subject).label
+            if lapse.scope == "district"
+            else "",
         )
         for lapse, account in session.execute(query).tuples()
     ]
 
 
 DISTRICT = "(district)"
-
-
-def _platform_of(pseudo_account_id: str) -> str:
-    """credential-facebook / unregistered-facebook-123 -> facebook."""
-    parts = pseudo_account_id.split("-")
-    return parts[1] if len(parts) > 1 else ""
 
 
 def to_csv(rows: Iterable[object], columns: Sequence[str]) -> str:

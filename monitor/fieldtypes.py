@@ -8,7 +8,6 @@ names 200, free text 500, emails 254, hosts 253, URLs and paths 2,048.
 from __future__ import annotations
 
 import ipaddress
-import logging
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -16,8 +15,6 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
-
-logger = logging.getLogger(__name__)
 
 NAME_MAX = 200
 TEXT_MAX = 500

@@ -1,10 +1,10 @@
-"""Once per cycle: the business's owned pages against the directory, and each platform credential.
+"""Once per cycle: the district-scope checks (owned pages against the directory, credentials).
 
 Reads Facebook's owned_pages and debug_token (connectors.ownership), looks at how this
-cycle's fetches went, asks checks.registered and checks.connector_health for the
-verdicts and records them with `record_findings`, like any account's findings. Lapses
-with no account of their own sit on pseudo-accounts ("unregistered-facebook-<page>",
-"credential-<platform>"). A failed read is an unknown finding, never a pass.
+cycle's fetches went, gathers it into one `DistrictView` and runs every check declared
+with `scope="district"` on it. Findings about a registered account are recorded on it;
+the others (a credential, an unregistered page) on their district-wide subject
+(`record_district`). A failed read is an unknown finding, never a pass.
 """
 
 from __future__ import annotations
@@ -19,21 +19,21 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checks.base import Finding
-from checks.connector_health import PSEUDO_PREFIX as CREDENTIAL_PREFIX
-from checks.connector_health import (
+from checks import ALL_CHECKS
+from checks.base import CheckOptions
+from checks.connector_health import needed_scopes
+from checks.district import (
+    CredentialFacts,
+    DistrictFinding,
+    DistrictView,
+    OwnershipFacts,
     TokenFacts,
-    credential_finding,
-    credential_id,
-    needed_scopes,
 )
-from checks.registered import PSEUDO_PREFIX as UNREGISTERED_PREFIX
-from checks.registered import ownership_findings
 from connectors.base import ConnectorError
 from connectors.http import RetryPolicy, build_client
 from connectors.ownership import BusinessGraph, TokenInfo
 from monitor.context import App
-from monitor.lapses import Changes, record_findings
+from monitor.lapses import Changes, record_district
 from monitor.platforms import LABELS
 from monitor.platforms.base import GraphConfig
 from monitor.platforms.facebook import FACEBOOK
@@ -42,7 +42,7 @@ from monitor.platforms.youtube import YOUTUBE
 from monitor.registry import Account
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.store.db import transaction
-from monitor.store.models import OPEN_STATES, AccountRow, CheckRun, CheckState, Lapse
+from monitor.store.models import OPEN_STATES, AccountRow, CheckRun, Lapse
 from monitor.youtube_grants import grants_folder, load_grants
 
 logger = logging.getLogger(__name__)
@@ -108,13 +108,15 @@ def cycle_fetches(session: Session, cycle_id: int) -> dict[str, Fetches]:
     return out
 
 
-def _open_pseudo(session: Session, prefix: str, check_id: str) -> list[str]:
-    query = select(Lapse.account_id).where(
-        Lapse.account_id.startswith(prefix, autoescape=True),
-        Lapse.check_id == check_id,
+def _open_unregistered(session: Session, platform: str) -> tuple[str, ...]:
+    """Page ids of `platform` with an open district-wide "registered" lapse."""
+    query = select(Lapse.subject).where(
+        Lapse.scope == "district",
+        Lapse.platform == platform,
+        Lapse.check_id == "registered",
         Lapse.status.in_(OPEN_STATES),
     )
-    return list(session.scalars(query))
+    return tuple(session.scalars(query))
 
 
 def _token_facts(info: TokenInfo | None) -> TokenFacts | None:
@@ -136,43 +138,53 @@ def health_findings(
     at: datetime,
     without_grant: Sequence[str] = (),
     instagram: FacebookFacts | None = None,
-) -> dict[str, Finding]:
-    """Account id (real or pseudo) -> this cycle's registered / connector_health finding.
+) -> list[DistrictFinding]:
+    """This cycle's findings of every district-scope check.
 
     `without_grant`: YouTube accounts whose channel has no grant of its own.
     """
-    findings: dict[str, Finding] = {}
+    credentials: list[CredentialFacts] = []
     for platform in platforms:
         seen = fetches.get(platform, Fetches())
         facts = {"facebook": facebook, "instagram": instagram}.get(platform)
-        ungranted = without_grant if platform == "youtube" else ()
+        ungranted = tuple(without_grant) if platform == "youtube" else ()
         quiet = not (seen.ok or seen.auth_failures or seen.capped or ungranted)
         if facts is None and quiet:
             continue  # nothing was asked of this credential: nothing to say
-        findings[credential_id(platform)] = credential_finding(
-            platform,
-            at,
-            label=LABELS.get(platform, platform),
-            token=_token_facts(facts.token) if facts else None,
-            token_error=facts.token_error if facts else "",
-            auth_failures=seen.auth_failures,
-            capped=seen.capped,
-            without_grant=ungranted,
-            accounts_read=seen.ok,
-            needed=needed_scopes(platform, business_id=business_id),
-        )
-    if facebook is not None and business_id:
-        pages = {a.platform_id: a.id for a in accounts if a.platform == "facebook"}
-        findings.update(
-            ownership_findings(
-                pages,
-                facebook.owned,
-                business_id=business_id,
-                error=facebook.owned_error,
-                open_unregistered=_open_pseudo(session, UNREGISTERED_PREFIX, "registered"),
+        credentials.append(
+            CredentialFacts(
+                platform,
+                token=_token_facts(facts.token) if facts else None,
+                token_error=facts.token_error if facts else "",
+                auth_failures=tuple(seen.auth_failures),
+                capped=tuple(seen.capped),
+                without_grant=ungranted,
+                accounts_read=seen.ok,
+                needed=needed_scopes(platform, business_id=business_id),
+                label=LABELS.get(platform, platform),
             )
         )
-    return findings
+    ownership: list[OwnershipFacts] = []
+    if facebook is not None and business_id:
+        ownership.append(
+            OwnershipFacts(
+                "facebook",
+                business_id,
+                {a.platform_id: a.id for a in accounts if a.platform == "facebook"},
+                facebook.owned,
+                facebook.owned_error,
+                _open_unregistered(session, "facebook"),
+            )
+        )
+    district = DistrictView(at, tuple(credentials), tuple(ownership))
+    # Their verdicts read only the gathered facts: no account option applies to them.
+    options = CheckOptions()
+    return [
+        found
+        for spec in ALL_CHECKS
+        if spec.scope == "district"
+        for found in spec.run_district(district, options)
+    ]
 
 
 async def check_health(
@@ -206,8 +218,7 @@ async def check_health(
             without_grant=_without_grant(app, env),
             instagram=await _inspect_instagram(app, env, client, business_id),
         )
-        for account_id, finding in sorted(findings.items()):
-            record_findings(session, account_id, [finding], at, changes=changes)
+        record_district(session, findings, at, changes=changes)
     return changes
 
 
@@ -268,41 +279,3 @@ def _without_grant(app: App, env: Mapping[str, str] | None) -> list[str]:
     return sorted(
         a.id for a in app.accounts if a.platform == "youtube" and a.platform_id not in grants
     )
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialStatus:
-    """One platform credential as `socmon status` shows it."""
-
-    platform: str
-    status: str  # pass | lapse | unknown
-    detail: str
-    checked_at: datetime
-    since: datetime
-    expires_at: str | None = None  # ISO date-time when the platform reports one
-
-
-def credential_status(session: Session) -> list[CredentialStatus]:
-    """The latest verdict on every platform credential, by platform."""
-    query = (
-        select(CheckState)
-        .where(
-            CheckState.account_id.startswith(CREDENTIAL_PREFIX, autoescape=True),
-            CheckState.check_id == "connector_health",
-        )
-        .order_by(CheckState.account_id)
-    )
-    out = []
-    for state in session.scalars(query):
-        expires = state.evidence.get("expires_at")
-        out.append(
-            CredentialStatus(
-                platform=state.account_id.removeprefix(CREDENTIAL_PREFIX),
-                status=state.status,
-                detail=state.detail,
-                checked_at=state.checked_at,
-                since=state.since,
-                expires_at=expires if isinstance(expires, str) else None,
-            )
-        )
-    return out

@@ -9,14 +9,11 @@ line:column, never a hang, a traceback or memory running out.
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import stat
 from pathlib import Path
 
 from monitor.errors import Problem, UserError
-
-logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 CONFIG_MAX_BYTES = 1 * MB

@@ -9,15 +9,17 @@ Every change is a `LapseEvent`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checks.base import Finding, Status
-from monitor.store.models import OPEN_STATES, CheckState, Lapse, LapseEvent
+from checks.district import DistrictFinding, Subject
+from monitor.store.models import OPEN_STATES, CheckState, DistrictState, Lapse, LapseEvent
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +42,9 @@ class Changes:
         for lapse in self.pending:
             self.opened.append(lapse.id)
             logger.info(
-                "lapse opened account=%s check=%s id=%s", lapse.account_id, lapse.check_id, lapse.id
-            )
+                "lapse opened account=%s subject=%s check=%s id=%s",
+                lapse.account_id, lapse.subject, lapse.check_id, lapse.id,
+            )  # fmt: skip
         self.pending.clear()
 
 
@@ -69,21 +72,95 @@ def record_findings(
     for finding in findings:
         _update_state(session, states, account_id, finding, at, run_id)
         current = lapses.get(finding.check_id)
-        if finding.status is Status.LAPSE:
-            if current is None:
-                lapse = _open(session, account_id, finding, at)
-                lapses[finding.check_id] = lapse
-                changes.pending.append(lapse)
-            else:
-                _persist(session, current, finding, at, changes)
-        elif finding.status is Status.PASS and current is not None:
-            _resolve(session, current, at)
-            del lapses[finding.check_id]
-            changes.resolved.append(current.id)
-        # UNKNOWN: the platform could not tell; the lapse stays exactly as it was.
+        after = _apply(session, current, finding, at, changes, lambda: Lapse(account_id=account_id))
+        if after is None:
+            lapses.pop(finding.check_id, None)
+        else:
+            lapses[finding.check_id] = after
     if flush:
         changes.settle(session)
     return changes
+
+
+def record_district(
+    session: Session,
+    findings: Sequence[DistrictFinding],
+    at: datetime,
+    *,
+    changes: Changes | None = None,
+) -> Changes:
+    """Apply a district check's findings: on the account when the subject is one, else
+    on the district-wide subject's own state and lapse (one open lapse per subject+check)."""
+    changes = changes or Changes()
+    for item in findings:
+        subject, finding = item.subject, item.finding
+        if subject.account_id:
+            record_findings(
+                session, subject.account_id, [finding], at, changes=changes, flush=False
+            )
+            continue
+        _update_district_state(session, subject, finding, at)
+        current = session.scalars(
+            select(Lapse).where(
+                Lapse.scope == "district",
+                Lapse.platform == subject.platform,
+                Lapse.subject == subject.key,
+                Lapse.check_id == finding.check_id,
+                Lapse.status.in_(OPEN_STATES),
+            )
+        ).first()
+        _apply(session, current, finding, at, changes, partial(_district_lapse, subject))
+    changes.settle(session)
+    return changes
+
+
+def _apply(
+    session: Session,
+    current: Lapse | None,
+    finding: Finding,
+    at: datetime,
+    changes: Changes,
+    blank: Callable[[], Lapse],
+) -> Lapse | None:
+    """One finding's effect on its open lapse (`current`); returns the open lapse after.
+
+    `blank` makes a lapse that says whose it is, should the finding open one.
+    """
+    if finding.status is Status.LAPSE:
+        if current is None:
+            lapse = _open(session, blank(), finding, at)
+            changes.pending.append(lapse)
+            return lapse
+        _persist(session, current, finding, at, changes)
+        return current
+    if finding.status is Status.PASS and current is not None:
+        _resolve(session, current, at)
+        changes.resolved.append(current.id)
+        return None
+    # UNKNOWN: the platform could not tell; the lapse stays exactly as it was.
+    return current
+
+
+def _district_lapse(subject: Subject) -> Lapse:
+    return Lapse(account_id="", scope="district", platform=subject.platform, subject=subject.key)
+
+
+def _update_district_state(
+    session: Session, subject: Subject, finding: Finding, at: datetime
+) -> None:
+    key = (finding.check_id, subject.platform, subject.key)
+    state = session.get(DistrictState, key)
+    if state is None:
+        state = DistrictState(
+            check_id=finding.check_id, platform=subject.platform, subject=subject.key, since=at
+        )
+        session.add(state)
+    elif state.status != finding.status.value:
+        state.since = at
+    state.status = finding.status.value
+    state.detail = finding.detail
+    state.evidence = dict(finding.evidence)
+    state.checked_at = at
 
 
 def _update_state(
@@ -119,16 +196,13 @@ def _update_state(
     state.run_id = run_id
 
 
-def _open(session: Session, account_id: str, finding: Finding, at: datetime) -> Lapse:
-    lapse = Lapse(
-        account_id=account_id,
-        check_id=finding.check_id,
-        status="open",
-        opened_at=at,
-        last_seen_at=at,
-        detail=finding.detail,
-        evidence=dict(finding.evidence),
-    )
+def _open(session: Session, lapse: Lapse, finding: Finding, at: datetime) -> Lapse:
+    lapse.check_id = finding.check_id
+    lapse.status = "open"
+    lapse.opened_at = at
+    lapse.last_seen_at = at
+    lapse.detail = finding.detail
+    lapse.evidence = dict(finding.evidence)
     session.add(lapse)
     _event(session, lapse, "opened", at, detail=finding.detail)
     return lapse

@@ -18,7 +18,6 @@ Logos with transparency are flattened onto white: detection assumes an opaque lo
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +28,6 @@ import numpy.typing as npt
 
 from connectors.images import Image, decode_image
 from monitor.errors import UserError
-
-logger = logging.getLogger(__name__)
 
 Gray = npt.NDArray[np.float32]
 Colour = npt.NDArray[np.float32]  # H x W x 3, BGR

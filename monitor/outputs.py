@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import stat
 import tempfile
 from pathlib import Path
 
 from monitor.errors import UserError
-
-logger = logging.getLogger(__name__)
 
 
 def check_writable(path: Path, *, force: bool) -> None:

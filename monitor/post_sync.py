@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -11,8 +10,6 @@ from sqlalchemy.orm import Session
 
 from connectors.base import SyncMark
 from monitor.store.models import PostSync
-
-logger = logging.getLogger(__name__)
 
 # A post skipped this long is read in full again: a like or a hide undone moves no marker.
 FULL_READ_EVERY = timedelta(days=1)

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["Account", "in_domains", "load_registry", "valid_email", "validate_accounts"]
 
 PLATFORMS = IDS  # the declared platforms (monitor.platforms)
-RESERVED_PREFIXES = ("credential-", "unregistered-")
 # Keys the registry once accepted, with what to do now. `credential` (a per-account secret
 # name) was validated but never read: every account was always fetched with its platform's
 # token_secret. It is an error rather than a warning because an admin who wrote it expects
@@ -70,14 +69,6 @@ class Account(BaseModel):
     principals: tuple[PrincipalEntry, ...] = Field((), max_length=10)
     website: OptionalHttpUrl = ""
     approval: Text = ""
-
-    @field_validator("id")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        # Credential and business lapses live on these pseudo-account ids.
-        if value.startswith(RESERVED_PREFIXES):
-            raise ValueError(f"ids starting with {' or '.join(RESERVED_PREFIXES)} are reserved")
-        return value
 
     @field_validator("platform")
     @classmethod

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ from checks.names import CONSENTS, fold_name
 from monitor.errors import Problem, UserError
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Settings
-
-logger = logging.getLogger(__name__)
 
 COLUMNS = ("student_id", "first_name", "last_name", "preferred_name", "school", "consent")
 REQUIRED = ("student_id", "first_name", "last_name", "school", "consent")

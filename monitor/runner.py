@@ -10,7 +10,6 @@ judges the business's pages and the platform credentials once.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
@@ -28,8 +27,6 @@ from monitor.platforms import PLATFORMS
 from monitor.registry import Account
 from monitor.roster import roster_key
 from monitor.secrets import SecretMissing
-
-logger = logging.getLogger(__name__)
 
 
 def _no_api_platforms(clock: Callable[[], datetime]) -> dict[str, Connector]:

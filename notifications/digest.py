@@ -7,12 +7,13 @@ here; the HTML template escapes them, the text template prints them as they are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from checks import ALL_CHECKS
-from monitor.registry import PLATFORMS, Account
+from checks.district import Subject
+from monitor.registry import Account
 from monitor.settings import Settings
 from notifications.links import PLATFORM_LABELS, Links, account_url
 from notifications.outbox import FailedDigest
@@ -43,12 +44,15 @@ class LapseItem:
 
 @dataclass
 class AccountBlock:
-    """One account in a digest, with its lapses in three sections."""
+    """One account (or district-wide subject) in a digest, with its lapses in three sections."""
 
-    account_id: str
+    account_id: str  # "" for a district-wide subject
     platform: str
     url: str
     role: str
+    school: str = ""
+    # A district-wide subject (no account): what it is about, e.g. "Facebook credential".
+    district: str = ""
     new: list[LapseItem] = field(default_factory=list)
     open: list[LapseItem] = field(default_factory=list)
     resolved: list[LapseItem] = field(default_factory=list)
@@ -123,49 +127,65 @@ def _item(
     )
 
 
-class _Blocks:
-    """recipient -> account id -> block, filled lapse by lapse."""
+# Where district-wide lapses are grouped: the same label as the web page and the CLI export.
+DISTRICT_SCHOOL = "(district)"
+# A block's key: ("account", account id, "") or ("district", platform, subject).
+BlockKey = tuple[str, str, str]
 
-    def __init__(self, accounts: dict[str, Account]) -> None:
-        self.accounts = accounts
-        self.by_recipient: dict[str, dict[str, AccountBlock]] = {}
+
+class _Blocks:
+    """recipient -> block key -> block, filled lapse by lapse."""
+
+    def __init__(self) -> None:
+        self.by_recipient: dict[str, dict[BlockKey, AccountBlock]] = {}
 
     def block(self, email: str, account: Account, role: Role) -> AccountBlock:
-        mine = self.by_recipient.setdefault(email, {})
-        block = mine.get(account.id)
-        if block is None:
-            block = AccountBlock(
+        return self._get(
+            email,
+            ("account", account.id, ""),
+            role,
+            lambda: AccountBlock(
                 account_id=account.id,
                 platform=PLATFORM_LABELS.get(account.platform, account.platform),
                 url=account_url(account.platform, account.platform_id),
                 role=role.value,
-            )
-            mine[account.id] = block
+                school=account.school,
+            ),
+        )
+
+    def district_block(self, email: str, lapse: LapseRow, role: Role) -> AccountBlock:
+        label = PLATFORM_LABELS.get(lapse.platform, lapse.platform)
+        return self._get(
+            email,
+            ("district", lapse.platform, lapse.subject),
+            role,
+            lambda: AccountBlock(
+                account_id="",
+                platform=label,
+                url="",
+                role=role.value,
+                school=DISTRICT_SCHOOL,
+                district=Subject(lapse.platform, lapse.subject).describe(label),
+            ),
+        )
+
+    def _get(
+        self, email: str, key: BlockKey, role: Role, new: Callable[[], AccountBlock]
+    ) -> AccountBlock:
+        mine = self.by_recipient.setdefault(email, {})
+        block = mine.get(key)
+        if block is None:
+            block = mine[key] = new()
         elif role is Role.MANAGER:
             block.role = role.value  # a manager sees everything, whatever else they are
         return block
 
 
-def _account_for(by_id: dict[str, Account], account_id: str, audience: str) -> Account | None:
-    """The registry account, or for IT and communications lapses on a pseudo-account
-    (credential-facebook, unregistered-facebook-123) a stand-in that names the district."""
-    account = by_id.get(account_id)
-    if account is None and audience in ("it", "communications"):
-        platform = account_id.split("-")[1] if account_id.count("-") else ""
-        account = Account.model_construct(
-            id=account_id,
-            platform=platform if platform in PLATFORMS else "facebook",
-            platform_id=account_id.rsplit("-", 1)[-1],
-            school="(district)",
-            kind="school",
-            audience="public",
-            managers=(),
-            principals=(),
-            website="",
-            approval="",
-        )
-        by_id[account_id] = account
-    return account
+def _district_recipients(audience: str, settings: Settings) -> list[tuple[str, Role]]:
+    """Who hears of a district-wide lapse: IT or communications (it has no managers)."""
+    if audience not in ("it", "communications"):
+        return []
+    return recipients_for(None, audience, settings)
 
 
 def build_daily(
@@ -180,10 +200,21 @@ def build_daily(
     """One digest per recipient with something to say, sorted by recipient."""
     escalate_after = settings.digest.escalate_after_days
     by_id = {a.id: a for a in accounts}
-    blocks = _Blocks(by_id)
+    blocks = _Blocks()
     for lapse in store.active:
         audience = audience_of(lapse.check_id)
-        account = _account_for(by_id, lapse.account_id, audience)
+        if lapse.scope == "district":
+            item = _item(lapse, counter, now, escalate_after, lapse.platform)
+            for email, role in _district_recipients(audience, settings):
+                block = blocks.district_block(email, lapse, role)
+                if lapse.status == "muted":
+                    block.muted += 1
+                else:
+                    since = store.last_sent.get(email)
+                    new = since is None or lapse.opened_at > since
+                    (block.new if new else block.open).append(item)
+            continue
+        account = by_id.get(lapse.account_id)
         if account is None:
             continue  # removed from the registry: nobody to tell
         item = _item(lapse, counter, now, escalate_after, account.platform)
@@ -197,15 +228,27 @@ def build_daily(
                 since = store.last_sent.get(email)
                 (block.new if since is None or lapse.opened_at > since else block.open).append(item)
     for lapse in store.resolved:
-        account = _account_for(by_id, lapse.account_id, audience_of(lapse.check_id))
-        if account is None or lapse.resolved_at is None:
+        audience = audience_of(lapse.check_id)
+        account = by_id.get(lapse.account_id) if lapse.scope == "account" else None
+        if lapse.resolved_at is None or (account is None and lapse.scope == "account"):
             continue
-        item = _item(lapse, counter, now, escalate_after, account.platform)
-        for email, role in recipients_for(account, audience_of(lapse.check_id), settings):
+        platform = account.platform if account is not None else lapse.platform
+        item = _item(lapse, counter, now, escalate_after, platform)
+        told = (
+            recipients_for(account, audience, settings)
+            if account is not None
+            else _district_recipients(audience, settings)
+        )
+        for email, role in told:
             since = store.last_sent.get(email)
             # Only what this person was told about: opened before, resolved after, their last digest.
             if since is not None and lapse.opened_at <= since < lapse.resolved_at:
-                blocks.block(email, account, role).resolved.append(item)
+                block = (
+                    blocks.block(email, account, role)
+                    if account is not None
+                    else blocks.district_block(email, lapse, role)
+                )
+                block.resolved.append(item)
     for unknown in store.unknown.values():
         account = by_id.get(unknown.account_id)
         if account is None:
@@ -223,7 +266,6 @@ def build_daily(
             digest := _assemble(
                 email,
                 blocks.by_recipient[email],
-                by_id,
                 settings,
                 links,
                 now,
@@ -277,8 +319,7 @@ def _with_operations(
 
 def _assemble(
     email: str,
-    blocks: dict[str, AccountBlock],
-    accounts: dict[str, Account],
+    blocks: dict[BlockKey, AccountBlock],
     settings: Settings,
     links: Links,
     now: datetime,
@@ -288,17 +329,18 @@ def _assemble(
 ) -> DailyDigest | None:
     schools: dict[str, list[AccountBlock]] = {}
     lapse_ids: list[int] = []
-    for account_id in sorted(blocks):
-        block = blocks[account_id]
+    for key in sorted(blocks):
+        block = blocks[key]
         if not block.has_news:
             continue  # muted only: nothing to say about this account
         for section in (block.new, block.open, block.resolved):
             section.sort(key=lambda i: (_ORDER.get(i.check_id, len(_ORDER)), i.id))
             lapse_ids.extend(i.id for i in section)
-        block.history_url = links.url("history", email, account_id)
-        if any(i.check_id == "comments" for i in (*block.new, *block.open)):
-            block.review_url = links.url("review", email, account_id)
-        schools.setdefault(accounts[account_id].school, []).append(block)
+        if block.account_id:  # a district-wide subject has no account page to link to
+            block.history_url = links.url("history", email, block.account_id)
+            if any(i.check_id == "comments" for i in (*block.new, *block.open)):
+                block.review_url = links.url("review", email, block.account_id)
+        schools.setdefault(block.school, []).append(block)
     if not schools:
         return None
     all_blocks = [b for bs in schools.values() for b in bs]

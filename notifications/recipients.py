@@ -34,14 +34,19 @@ def audience_of(check_id: str) -> str:
 
 
 def recipients_for(
-    account: Account, audience: str, settings: Settings, *, escalated: bool = False
+    account: Account | None, audience: str, settings: Settings, *, escalated: bool = False
 ) -> list[tuple[str, Role]]:
-    """The addresses told about a lapse of `account` with this audience, with their role."""
+    """The addresses told about a lapse of `account` with this audience, with their role.
+
+    `account` is None for a district-wide lapse: it has no managers or principals.
+    """
     district = settings.district
     if audience == "it":
         return [(district.it_contact.lower(), Role.IT)] if district.it_contact else []
     if audience == "communications":
         return [(email.lower(), Role.COMMUNICATIONS) for email in district.communications]
+    if account is None:
+        return []
     out = [(email, Role.MANAGER) for email in account.managers]
     if escalated:
         # A principal who also manages the account already sees it as a manager.

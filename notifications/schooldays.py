@@ -24,9 +24,6 @@ class DayCounter:
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.tz).date()
 
-    def is_school_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays
-
     def days_between(self, start: date, end: date) -> int:
         """Days in (start, end], school days only when configured; 0 when end <= start."""
         if end <= start:

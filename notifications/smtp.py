@@ -8,7 +8,6 @@ keep the server's words. Connection and login problems are transient for the mes
 
 from __future__ import annotations
 
-import logging
 import os
 import smtplib
 import ssl
@@ -22,8 +21,6 @@ from pydantic import SecretStr
 
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Smtp
-
-logger = logging.getLogger(__name__)
 
 Refused = dict[str, tuple[int, bytes]]
 

@@ -30,6 +30,10 @@ class LapseRow:
     opened_at: datetime
     resolved_at: datetime | None
     detail: str
+    # "district": a district-wide lapse, about `platform` and `subject`, with no account.
+    scope: str = "account"
+    platform: str = ""
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,9 @@ _COLUMNS = (
     Lapse.opened_at,
     Lapse.resolved_at,
     Lapse.detail,
+    Lapse.scope,
+    Lapse.platform,
+    Lapse.subject,
 )
 
 
@@ -82,11 +89,11 @@ def load_store_view(
 ) -> StoreView:
     """Read lapses, unknown accounts and each recipient's previous `kind` digest."""
     active = [
-        LapseRow(*row)
+        LapseRow(**row._asdict())
         for row in session.execute(select(*_COLUMNS).where(Lapse.status.in_(OPEN_STATES)))
     ]
     resolved = [
-        LapseRow(*row)
+        LapseRow(**row._asdict())
         for row in session.execute(
             select(*_COLUMNS).where(
                 Lapse.status == "resolved", Lapse.resolved_at >= now - RESOLVED_LOOKBACK

@@ -19,8 +19,6 @@ from sandbox.demo import demo_world
 from sandbox.server import SandboxServer
 from sandbox.world import Fault, World
 
-logger = logging.getLogger(__name__)
-
 
 def parse_fault(text: str) -> Fault:
     """'500' or '400:190' -> (status, code)."""

@@ -8,7 +8,6 @@ them into URLs fails here first.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -35,8 +34,6 @@ from sandbox.endpoints import (
 from sandbox.images import image_route
 from sandbox.replies import VERSION, error_response, graph_json
 from sandbox.world import World
-
-logger = logging.getLogger(__name__)
 
 Body = Callable[[], dict[str, Any]]
 

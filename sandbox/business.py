@@ -8,7 +8,6 @@ unless `Business.tokens` says otherwise) and reports expired tokens as invalid.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,8 +29,6 @@ from sandbox.endpoints import (
 from sandbox.graph import encode_cursor
 from sandbox.replies import VERSION, error_response, graph_json
 from sandbox.world import World
-
-logger = logging.getLogger(__name__)
 
 ALL_SCOPES = (
     "pages_show_list",

@@ -8,7 +8,6 @@ asked: `unhandled_late=True` leaves the oldest of the 600 comments unhandled.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sandbox.social import (
@@ -23,8 +22,6 @@ from sandbox.social import (
     snowflake,
 )
 from sandbox.world import Comment, Page, Post, World, synthetic_page
-
-logger = logging.getLogger(__name__)
 
 BUSY_POSTS = 120  # over 180 days: about 5 a week, 60 inside a 90-day horizon
 CROWDED = 600  # comments on the newest post

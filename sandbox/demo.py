@@ -8,7 +8,6 @@ runs. config/accounts.example.yaml is the registry that matches these pages.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,8 +26,6 @@ from sandbox.social import (
 )
 from sandbox.students import STUDENT_PLANTED, add_social_student_posts, add_student_posts
 from sandbox.world import ADMIN_TASKS, EDITOR_TASKS, Comment, Page, Post, Role, World, digest
-
-logger = logging.getLogger(__name__)
 
 DISTRICT = "Coast Mountains School District 82"
 DOMAIN = "cmsd82.ca"
@@ -136,8 +133,10 @@ DEMO_EXPECTED |= {
 }
 # Posts naming students beyond their consent (sandbox.students; roster config/students.example.csv).
 DEMO_EXPECTED |= {a: DEMO_EXPECTED[a] | {"student_privacy"} for a in STUDENT_PLANTED}
-# The district's Meta business owns a page nobody registered, and no longer owns eagle-point.
-DEMO_REGISTERED = {"eagle-point-elementary-fb", "unregistered-facebook-100000000000099"}
+# The district's Meta business no longer owns eagle-point (a lapse on that account) and owns
+# a page nobody registered (a district-wide lapse about the page, by its id).
+DEMO_REGISTERED = {"eagle-point-elementary-fb"}
+DEMO_UNREGISTERED = {"100000000000099"}
 DEMO_UNKNOWN |= {a: {"work_email"} for a in SOCIAL_PLANTED}
 # What the sandbox's images show (sandbox.images); any other image is a photo without the logo.
 # Bayview's page has no signature text: the logo in its banner is what passes it (CRPS AP146

@@ -6,7 +6,6 @@ that into a reply with the usage headers.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from starlette.requests import Request
@@ -28,8 +27,6 @@ from sandbox.graph import (
     render_roles,
 )
 from sandbox.world import Page, World
-
-logger = logging.getLogger(__name__)
 
 THROTTLE_CODES = {4, 17, 32, 613, 80001}
 FAULT_MESSAGES = {

@@ -7,7 +7,6 @@ something the real API would not give fails here too instead of in production.
 from __future__ import annotations
 
 import base64
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,8 +14,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sandbox.world import Comment, Page, Post
-
-logger = logging.getLogger(__name__)
 
 PAGE_FIELDS = {
     "id", "name", "about", "description", "website", "emails", "link", "is_published",

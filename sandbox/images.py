@@ -9,7 +9,6 @@ Everything is seeded by the image name, so a URL always serves the same bytes.
 
 from __future__ import annotations
 
-import logging
 import zlib
 from collections import Counter
 from collections.abc import Mapping
@@ -20,8 +19,6 @@ import numpy.typing as npt
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-
-logger = logging.getLogger(__name__)
 
 Image = npt.NDArray[np.uint8]
 LOGO_SIZE = 200

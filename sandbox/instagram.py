@@ -7,7 +7,6 @@ routes. Errors, usage headers and token rules are the Graph ones of `sandbox.app
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +26,6 @@ from sandbox.endpoints import (
 from sandbox.graph import FieldsError, FieldSpec, edge, parse_fields, require_known
 from sandbox.social import IgAccount, IgComment, IgMedia
 from sandbox.world import World
-
-logger = logging.getLogger(__name__)
 
 ACCOUNT_FIELDS = {
     "id", "username", "name", "biography", "website", "profile_picture_url", "media",

@@ -8,13 +8,10 @@ Plain data the demo and tests build and mutate, like `sandbox.world` for Faceboo
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-logger = logging.getLogger(__name__)
 
 X_TOKEN = "sandbox-x-bearer-token"
 YOUTUBE_KEY = "sandbox-youtube-api-key"

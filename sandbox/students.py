@@ -8,13 +8,10 @@ name, a staff member's name, a student of another school, full consent on a scho
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sandbox.social import SocialWorld
 from sandbox.world import Page, Post, World
-
-logger = logging.getLogger(__name__)
 
 # The sandbox's made-up HMAC key for the demo roster: never a real one.
 DEMO_ROSTER_KEY = "sandbox-roster-key-not-a-real-secret-82"

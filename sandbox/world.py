@@ -8,15 +8,12 @@ build each page on first use so 10,000 pages cost almost nothing up front.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sandbox.social import SocialWorld
-
-logger = logging.getLogger(__name__)
 
 ADMIN_TASKS = ("ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE")
 EDITOR_TASKS = ("ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT")

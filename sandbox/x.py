@@ -10,7 +10,6 @@ Authorization header only.
 from __future__ import annotations
 
 import base64
-import logging
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,8 +20,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.social import X_LIMITS, SocialWorld, XPost, XUser
-
-logger = logging.getLogger(__name__)
 
 PROBLEMS = "https://api.twitter.com/2/problems/"
 SEARCH_DAYS = 7

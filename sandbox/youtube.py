@@ -10,7 +10,6 @@ token (from POST /oauth2/v4/token with the refresh token) in the Authorization h
 from __future__ import annotations
 
 import base64
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -22,8 +21,6 @@ from starlette.routing import Route
 
 from sandbox.social import YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, SocialWorld, YtComment
 from sandbox.youtube_grants import grant_token
-
-logger = logging.getLogger(__name__)
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
                 404: "NOT_FOUND"}  # fmt: skip

@@ -9,7 +9,6 @@ token yields access tokens that answer for that one channel only.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -18,8 +17,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.social import YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, SocialWorld
-
-logger = logging.getLogger(__name__)
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"

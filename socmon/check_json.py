@@ -6,25 +6,21 @@ read against; timestamps are ISO 8601 with a `T` and a UTC offset.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from checks.district import Subject
 from monitor.export import LapseRow
-from monitor.store.models import CheckState, Cycle
-
-logger = logging.getLogger(__name__)
+from monitor.store.models import CheckState, Cycle, DistrictState
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "check-report.schema.json"
-SCHEMA_ID = "socmon-check-report/1"
-# District findings (credentials, unregistered pages) are kept on these pseudo-accounts.
-PSEUDO_PREFIXES = ("credential-", "unregistered-")
+SCHEMA_ID = "socmon-check-report/2"
 
 
 def iso(moment: datetime) -> str:
@@ -32,11 +28,21 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def _verdict(state: CheckState) -> dict[str, Any]:
+def _verdict(state: CheckState | DistrictState) -> dict[str, Any]:
     evidence = dict(state.evidence or {})
     coverage = evidence.get("coverage")
+    if isinstance(state, DistrictState):
+        # No account stands for it: the verdict says what it is about instead.
+        who: dict[str, Any] = {
+            "scope": "district",
+            "platform": state.platform,
+            "subject": state.subject,
+            "label": Subject(state.platform, state.subject).label,
+        }
+    else:
+        who = {"scope": "account", "account": state.account_id}
     return {
-        "account": state.account_id,
+        **who,
         "check": state.check_id,
         "status": state.status,
         "detail": state.detail,
@@ -50,7 +56,9 @@ def _verdict(state: CheckState) -> dict[str, Any]:
 def _lapse(row: LapseRow) -> dict[str, Any]:
     return {
         "id": row.id,
+        "scope": row.scope,
         "account": row.account_id,
+        "subject": row.subject,
         "school": row.school,
         "platform": row.platform,
         "check": row.check_id,
@@ -90,14 +98,15 @@ def check_report(
         raise LookupError(f"cycle {cycle.cycle_id} is not stored")
     started = row.started_at
     finished = row.finished_at or started
-    district = or_(*(CheckState.account_id.startswith(p) for p in PSEUDO_PREFIXES))
     query = (
         select(CheckState)
-        .where(
-            or_(CheckState.account_id.in_(account_ids), district),
-            CheckState.checked_at >= started,
-        )
+        .where(CheckState.account_id.in_(account_ids), CheckState.checked_at >= started)
         .order_by(CheckState.account_id, CheckState.check_id)
+    )
+    district = (
+        select(DistrictState)
+        .where(DistrictState.checked_at >= started)
+        .order_by(DistrictState.check_id, DistrictState.platform, DistrictState.subject)
     )
     return {
         "schema": SCHEMA_ID,
@@ -111,6 +120,7 @@ def check_report(
         "failed": cycle.failed,
         "errors": dict(cycle.errors),
         "credential_lapses": cycle.credential_lapses,
-        "verdicts": [_verdict(s) for s in session.scalars(query)],
+        "verdicts": [_verdict(s) for s in session.scalars(query)]
+        + [_verdict(s) for s in session.scalars(district)],
         "open_lapses": [_lapse(r) for r in lapses],
     }

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from checks import get
-from checks.connector_health import PSEUDO_PREFIX as CREDENTIAL_PREFIX
 from monitor.cycle import CycleResult
 from monitor.export import LapseRow
 from monitor.store.faults import EX_TEMPFAIL, is_unavailable
@@ -21,8 +20,8 @@ def format_report(session: Session, rows: Sequence[LapseRow]) -> str:
     lines: list[str] = []
     for school, by_school in groupby(rows, key=lambda r: r.school):
         lines.append(f"\n{school}")
-        for account_id, lapses in groupby(by_school, key=lambda r: r.account_id):
-            lines.append(f"  {account_id}")
+        for who, lapses in groupby(by_school, key=lambda r: r.account_id or r.subject):
+            lines.append(f"  {who}")
             for row in lapses:
                 spec = get(row.check_id)
                 muted = f" (muted until {row.muted_until})" if row.status == "muted" else ""
@@ -78,6 +77,6 @@ def check_exit_code(result: CycleResult, open_lapses: int, credentials: int) -> 
 def open_credential_lapses(session: Session) -> int:
     """Open lapses on the platform credentials (connector_health), which no account owns."""
     query = select(func.count()).where(
-        Lapse.status == "open", Lapse.account_id.startswith(CREDENTIAL_PREFIX, autoescape=True)
+        Lapse.status == "open", Lapse.scope == "district", Lapse.check_id == "connector_health"
     )
     return int(session.scalar(query) or 0)

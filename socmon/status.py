@@ -9,7 +9,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from monitor.context import App
-from monitor.health import CredentialStatus, credential_status
+from monitor.district_status import (
+    CredentialStatus,
+    DistrictStatus,
+    credential_status,
+    district_status,
+)
 from monitor.lease import current
 from monitor.settings import Settings
 from monitor.store.models import AccountRow
@@ -43,6 +48,7 @@ class Status:
     lease_holder: str = ""
     lease_expires: datetime | None = None
     credentials: list[CredentialStatus] = field(default_factory=list)
+    district: list[DistrictStatus] = field(default_factory=list)
     failed_digests: list[FailedDigest] = field(default_factory=list)
     last_cycle_status: str = ""  # complete | incomplete | failed
     last_cycle_reason: str = ""
@@ -80,6 +86,7 @@ def build_status(app: App, now: datetime) -> Status:
             .group_by(AccountRow.platform)
         ).all()
         report.credentials = credential_status(session)
+        report.district = district_status(session)
         report.failed_digests = failed_digests(session)
     if report.failed_digests:
         report.alerts.append(
@@ -150,6 +157,10 @@ def format_status(report: Status, settings: Settings) -> str:
     ]
     for cred in report.credentials:
         lines.append(f"credential:   {cred.platform} {cred.status}: {cred.detail}")
+    for found in report.district:
+        lines.append(
+            f"district-wide: {found.label} {found.check_id} {found.status}: {found.detail}"
+        )
     for d in report.failed_digests:
         lines.append(
             f"digest failed: {d.kind} {d.period} to {d.recipient} after {d.attempts}"

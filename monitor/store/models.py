@@ -129,15 +129,42 @@ class CheckState(Base):
     run_id: Mapped[int | None]
 
 
+class DistrictState(Base):
+    """The current verdict of one district-scope check on one district-wide subject.
+
+    The subject is what no account stands for: a platform's credential (key = the
+    platform) or a page the business owns that is missing from the directory (key = the
+    page's platform id).
+    """
+
+    __tablename__ = "district_states"
+
+    check_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    since: Mapped[datetime]
+    checked_at: Mapped[datetime]
+
+
 class Lapse(Base):
-    """An open failure of one check on one account, from first seen to resolved."""
+    """An open failure of one check on one account (or one district-wide subject).
+
+    An account lapse has `scope` "account" and its `account_id`; a district-wide lapse has
+    `scope` "district", no account (`account_id` ""), and says what it is about with
+    `platform` and `subject` (as in `DistrictState`).
+    """
 
     __tablename__ = "lapses"
     __table_args__ = (
-        # At most one open (or muted) lapse per (account, check), enforced by the database.
+        # At most one open (or muted) lapse per (account or subject, check), by the database.
         Index(
             "uq_lapses_one_open",
             "account_id",
+            "platform",
+            "subject",
             "check_id",
             unique=True,
             sqlite_where=text("status IN ('open', 'muted')"),
@@ -152,6 +179,9 @@ class Lapse(Base):
     account_id: Mapped[str] = mapped_column(String(80), index=True)
     check_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # open | muted | resolved
+    scope: Mapped[str] = mapped_column(String(16), default="account", server_default="account")
+    platform: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    subject: Mapped[str] = mapped_column(String(200), default="", server_default="")
     opened_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

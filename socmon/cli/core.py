@@ -227,7 +227,7 @@ def lapses_list(
     else:
         for r in rows:
             typer.echo(
-                f"#{r.id:<5} {r.status:<8} {r.account_id:<28} {r.check_id:<18} since {r.opened_at:%Y-%m-%d}  {r.detail}"
+                f"#{r.id:<5} {r.status:<8} {r.account_id or r.subject:<28} {r.check_id:<18} since {r.opened_at:%Y-%m-%d}  {r.detail}"
             )
         typer.echo(f"{len(rows)} lapses.")
 

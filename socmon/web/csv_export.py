@@ -14,18 +14,20 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Row
 from sqlalchemy.exc import SQLAlchemyError
 
+from checks.district import Subject
 from monitor.csv_io import safe_cell
 from socmon.web.auth import Viewer
 from socmon.web.context import WebContext
 from socmon.web.filters import Filters
 from socmon.web.present import check_info
 from socmon.web.queries import export_rows
-from socmon.web.scope import DISTRICT_SCHOOL, district_platform
+from socmon.web.scope import DISTRICT_SCHOOL
 
 logger = logging.getLogger(__name__)
 
 HEADER = (
-    "lapse_id", "account_id", "scope", "platform", "school", "check", "check_title", "status",
+    "lapse_id", "account_id", "scope", "subject", "platform", "school", "check", "check_title",
+    "status",
     "opened_at", "last_seen_at", "resolved_at", "muted_until", "muted_by", "mute_reason",
     "detail", "clauses",
 )  # fmt: skip
@@ -45,15 +47,16 @@ def _iso(value: object) -> str:
 
 
 def row_of(lapse: Row[Any]) -> list[object]:
-    """One CSV row; a district-wide lapse (no directory row) says so in `scope` and `school`."""
+    """One CSV row; a district-wide lapse (no account) says so in `scope`, `subject`, `school`."""
     info = check_info(lapse.check_id)
-    if lapse.registered_id is None:
-        scope, platform = "district-wide", district_platform(lapse.account_id)
-        school = DISTRICT_SCHOOL
+    if lapse.scope == "district":
+        scope, platform = "district-wide", lapse.district_platform
+        subject, school = Subject(platform, lapse.subject).label, DISTRICT_SCHOOL
     else:
-        scope, platform, school = "account", lapse.platform, lapse.school
+        scope, subject = "account", ""
+        platform, school = lapse.platform or "", lapse.school or ""
     values = (
-        lapse.id, lapse.account_id, scope, platform, school, lapse.check_id, info.title,
+        lapse.id, lapse.account_id, scope, subject, platform, school, lapse.check_id, info.title,
         lapse.status, _iso(lapse.opened_at), _iso(lapse.last_seen_at), _iso(lapse.resolved_at),
         lapse.muted_until or "", lapse.muted_by, lapse.mute_reason, lapse.detail, info.clauses,
     )  # fmt: skip

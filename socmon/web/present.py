@@ -14,8 +14,10 @@ from jinja2 import Environment
 
 import checks
 from checks.capabilities import Mode, capability
+from checks.district import Subject
+from monitor.store.models import Lapse
 from notifications.links import PLATFORM_LABELS, account_url
-from socmon.web.scope import DISTRICT_SCHOOL, district_platform
+from socmon.web.scope import DISTRICT_SCHOOL
 
 # Query parameters and headers that may carry a platform credential in an error text.
 _SECRETS = re.compile(
@@ -88,11 +90,16 @@ def install_filters(env: Environment, tz: ZoneInfo) -> None:
     env.globals["platform_label"] = lambda p: PLATFORM_LABELS.get(p, p)
     env.globals["attestable"] = attestable
     env.globals["district_school"] = DISTRICT_SCHOOL
-    env.globals["district_platform"] = district_platform
+    env.globals["district_subject"] = district_subject
     env.filters["day"] = day
     env.filters["redact"] = redact
     env.globals["check_info"] = check_info
     env.globals["evidence_items"] = evidence_items
+
+
+def district_subject(lapse: Lapse) -> str:
+    """What a district-wide lapse is about, in words ("facebook page 99")."""
+    return Subject(lapse.platform, lapse.subject).label
 
 
 def attestable(platform: str, check_id: str) -> bool:

@@ -1,7 +1,7 @@
 """Read queries of the lapse lists; each takes the viewer and applies `scope` in SQL.
 
 District-wide lapses (an unregistered Page the district's business owns, a platform
-credential) sit on pseudo-accounts with no directory row, so lapses are outer-joined to
+credential) have no account (`Lapse.scope` "district"), so lapses are outer-joined to
 their account; `scope` lets only communications staff and IT see them.
 """
 
@@ -36,13 +36,13 @@ def _like(text: str) -> str:
 
 
 def search_condition(q: str) -> ColumnElement[bool]:
-    """Lapses whose account id, platform id or handle, or school contains `q` (any case)."""
-    # Match the (few thousand) accounts once, not the accounts of every lapse; district-wide
-    # pseudo-accounts have no directory row, so their id is matched on the lapse.
+    """Lapses whose account id, platform id or handle, or school contains `q` (any case);
+    a district-wide lapse by its subject (the platform, an unregistered page's id)."""
+    # Match the (few thousand) accounts once, not the accounts of every lapse.
     matching = select(AccountRow.id).where(account_search(q))
     return or_(
         Lapse.account_id.in_(matching),
-        func.lower(Lapse.account_id).like(_like(q), escape="\\"),
+        and_(district_wide(), func.lower(Lapse.subject).like(_like(q), escape="\\")),
     )
 
 
@@ -54,17 +54,8 @@ def account_search(q: str) -> ColumnElement[bool]:
 
 
 def platform_condition(platform: str) -> ColumnElement[bool]:
-    """The account's platform, or the platform a district-wide pseudo-account names."""
-    return or_(
-        AccountRow.platform == platform,
-        and_(
-            AccountRow.id.is_(None),
-            or_(
-                Lapse.account_id == f"credential-{platform}",
-                Lapse.account_id.startswith(f"unregistered-{platform}-", autoescape=True),
-            ),
-        ),
-    )
+    """The account's platform, or the platform of a district-wide lapse."""
+    return or_(AccountRow.platform == platform, and_(district_wide(), Lapse.platform == platform))
 
 
 def lapse_conditions(
@@ -201,8 +192,8 @@ def unknown_accounts(
 EXPORT_COLUMNS = (
     Lapse.id, Lapse.account_id, Lapse.check_id, Lapse.status, Lapse.opened_at,
     Lapse.last_seen_at, Lapse.resolved_at, Lapse.muted_until, Lapse.muted_by,
-    Lapse.mute_reason, Lapse.detail, AccountRow.id.label("registered_id"),
-    AccountRow.platform, AccountRow.school,
+    Lapse.mute_reason, Lapse.detail, AccountRow.platform, AccountRow.school, Lapse.scope,
+    Lapse.platform.label("district_platform"), Lapse.subject,
 )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, cast, exists, false, func, select,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from monitor.store.models import AccountRow
+from monitor.store.models import AccountRow, Lapse
 from socmon.web.auth import Viewer
 
 
@@ -52,18 +52,11 @@ def get_account(session: Session, viewer: Viewer, account_id: str) -> AccountRow
     return session.scalars(query).first()
 
 
-# The school label of district-wide lapses (no directory row: credential-<platform>,
-# unregistered-<platform>-<id>); the same label as the CLI export and the digest.
+# The school label of district-wide lapses (a credential, an unregistered page: no
+# account); the same label as the CLI export and the digest.
 DISTRICT_SCHOOL = "(district)"
-DISTRICT_PREFIXES = ("credential-", "unregistered-")
 
 
 def district_wide() -> ColumnElement[bool]:
-    """Lapses on a district-wide pseudo-account (outer-joined: no directory row)."""
-    return AccountRow.id.is_(None)
-
-
-def district_platform(pseudo_account_id: str) -> str:
-    """credential-facebook / unregistered-facebook-123 -> facebook."""
-    parts = pseudo_account_id.split("-")
-    return parts[1] if len(parts) > 1 else ""
+    """Lapses of a district-scope check that no account stands for."""
+    return Lapse.scope == "district"

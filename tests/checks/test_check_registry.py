@@ -40,7 +40,8 @@ def _named(module: str) -> CheckFn:
 
 def test_all_checks_lists_exactly_the_check_modules_on_disk() -> None:
     folder = Path(checks.__file__).parent
-    on_disk = {p.stem for p in folder.glob("*.py")} - {"base", "__init__", "capabilities", "names"}
+    support = {"base", "__init__", "capabilities", "names", "district", "finding"}
+    on_disk = {p.stem for p in folder.glob("*.py")} - support
     listed = [spec.id for spec in checks.ALL_CHECKS]
     assert len(listed) == len(set(listed))
     assert set(listed) == on_disk
@@ -66,7 +67,7 @@ def test_every_check_has_clauses_title_and_a_one_line_remediation(spec: CheckSpe
     assert spec.audience == AUDIENCE.get(spec.id, "managers")
 
 
-@pytest.mark.parametrize("spec", checks.ALL_CHECKS, ids=lambda s: s.id)
+@pytest.mark.parametrize("spec", PER_ACCOUNT, ids=lambda s: s.id)
 def test_every_check_answers_unknown_when_the_platform_exposes_nothing(
     spec: CheckSpec,
 ) -> None:
@@ -96,6 +97,26 @@ def test_the_decorator_refuses_a_duplicate_id() -> None:
     fn = _named("checks.comments")
     with pytest.raises(ValueError, match="declared twice"):
         check(id="comments", title="t", clauses=(Citation(CRPS, "1.a"),), remediation="r")(fn)
+
+
+def test_district_checks_are_declared_district_wide_and_every_other_per_account() -> None:
+    scopes = {spec.id: spec.scope for spec in checks.ALL_CHECKS}
+    assert {i for i, s in scopes.items() if s == "district"} == CYCLE_CHECKS == set(AUDIENCE)
+    assert {s for i, s in scopes.items() if i not in CYCLE_CHECKS} == {"account"}
+    district = [spec for spec in checks.ALL_CHECKS if spec.scope == "district"]
+    assert all(spec.fn is None and spec.district_fn is not None for spec in district)
+
+
+def test_the_decorator_refuses_an_unknown_scope() -> None:
+    fn = _named("checks.scoped_rule")
+    with pytest.raises(ValueError, match="unknown scope 'school'"):
+        check(
+            id="scoped_rule",
+            title="t",
+            clauses=(Citation(CRPS, "1.a"),),
+            remediation="r",
+            scope="school",  # type: ignore[call-overload]
+        )(fn)
 
 
 def test_the_decorator_refuses_a_check_without_a_citation() -> None:

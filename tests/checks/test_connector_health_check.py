@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from check_factories import NOW, account, options, snapshot
 
 from checks.connector_health import (
     BUSINESS_SCOPE,
     FACEBOOK_SCOPES,
-    TokenFacts,
     connector_health,
     credential_finding,
-    credential_id,
     needed_scopes,
 )
+from checks.district import CredentialFacts, DistrictView, Subject, TokenFacts
 
 ALL = (*FACEBOOK_SCOPES, BUSINESS_SCOPE)
 
@@ -30,8 +30,7 @@ def test_a_valid_token_with_every_scope_and_no_expiry_passes() -> None:
     status, detail = facebook(TokenFacts(True, scopes=ALL))
     assert status == "pass"
     assert detail == (
-        "credential-facebook: the Facebook credential is valid with no expiry date and has "
-        "every permission needed."
+        "The Facebook credential is valid with no expiry date and has every permission needed."
     )
 
 
@@ -75,7 +74,7 @@ def test_an_authentication_failure_during_the_cycle_lapses_for_any_platform() ->
         "x", NOW, label="X", auth_failures=["X token rejected"], accounts_read=0
     )
     assert finding.status == "lapse"
-    assert finding.detail.startswith("credential-x: the X credential was refused for 1 account")
+    assert finding.detail.startswith("The X credential was refused for 1 account")
 
 
 def test_a_credential_that_read_accounts_without_failure_passes() -> None:
@@ -91,12 +90,37 @@ def test_a_token_that_could_not_be_inspected_and_read_nothing_is_unknown() -> No
     assert "Facebook unavailable" in finding.detail
 
 
-def test_the_pseudo_account_is_named_after_the_platform() -> None:
-    assert credential_id("youtube") == "credential-youtube"
+def district(*credentials: CredentialFacts) -> dict[Subject, tuple[str, str]]:
+    found = connector_health.run_district(DistrictView(NOW, credentials), options())
+    return {f.subject: (f.finding.status.value, f.finding.detail) for f in found}
 
 
-def test_one_snapshot_alone_is_unknown_never_pass() -> None:
-    assert connector_health.run(account(), snapshot(), options()).status == "unknown"
+def test_the_check_is_declared_district_wide() -> None:
+    assert connector_health.scope == "district"
+
+
+def test_its_findings_are_about_each_platform_credential_not_an_account() -> None:
+    found = district(
+        CredentialFacts("youtube", accounts_read=4),
+        CredentialFacts("x", auth_failures=("X token rejected",)),
+        CredentialFacts("facebook", token_error="Facebook unavailable"),
+    )
+    assert {s: status for s, (status, _) in found.items()} == {
+        Subject.credential("youtube"): "pass",
+        Subject.credential("x"): "lapse",
+        Subject.credential("facebook"): "unknown",
+    }
+    assert all(s.scope == "district" and not s.account_id for s in found)
+    assert Subject.credential("youtube").label == "youtube credential"
+
+
+def test_a_platform_the_cycle_did_not_use_gets_no_finding() -> None:
+    assert district() == {}
+
+
+def test_one_snapshot_alone_has_no_verdict_it_is_not_run_per_account() -> None:
+    with pytest.raises(TypeError, match="district-wide"):
+        connector_health.run(account(), snapshot(), options())
 
 
 def test_a_spent_x_usage_cap_is_a_lapse_for_it_naming_the_cap() -> None:

@@ -166,10 +166,6 @@ BAD_REGISTRIES = {
         "(accounts[0].school): required key is missing",
     ),
     "bad_audience": (GOOD_ACCOUNT + "    audience: everyone\n", "(accounts[0].audience)"),
-    "reserved_id": (
-        GOOD_ACCOUNT.replace("id: hillcrest-fb", "id: credential-facebook"),
-        "line 2 (accounts[0].id): ids starting with credential- or unregistered- are reserved",
-    ),
     "bad_id": (
         GOOD_ACCOUNT.replace("id: hillcrest-fb", "id: Hillcrest FB!"),
         "line 2 (accounts[0].id)",
@@ -187,6 +183,16 @@ def test_a_bad_registry_entry_names_the_line_and_key_and_exits_2(
     assert code == 2
     assert f"{tmp_path / 'accounts.yaml'}:" in err
     assert expected in err
+
+
+def test_an_id_like_the_old_pseudo_accounts_is_an_ordinary_account_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # District-wide findings no longer borrow account ids: nothing is reserved any more.
+    body = GOOD_ACCOUNT.replace("id: hillcrest-fb", "id: credential-facebook")
+    config = write(tmp_path, registry="accounts:\n" + body)
+    code, err = run("accounts", "validate", "--config", str(config), capsys=capsys)
+    assert code == 0, err
 
 
 @pytest.mark.parametrize(

@@ -59,20 +59,26 @@ def test_the_json_report_carries_every_verdict_and_validates_against_its_schema(
     assert report["status"] == "complete"
     verdicts = report["verdicts"]
     assert {v["status"] for v in verdicts} == {"pass", "lapse", "unknown"}
-    assert {v["account"] for v in verdicts} >= set(DEMO_EXPECTED)
+    assert {v.get("account") for v in verdicts} >= set(DEMO_EXPECTED)
     assert all("T" in v["checked_at"] for v in verdicts)
     covered = [v for v in verdicts if v["check"] == "comments" and v["coverage"]]
     assert covered and all("comments" in v["coverage"] for v in covered)
-    lapsed = {(v["account"], v["check"]) for v in verdicts if v["status"] == "lapse"}
+    lapsed = {(v.get("account"), v["check"]) for v in verdicts if v["status"] == "lapse"}
     # No consent roster is imported here: student_privacy is unknown, never a planted lapse.
     planted = {
         (a, c) for a, checks in DEMO_EXPECTED.items() for c in checks if c != "student_privacy"
     }
     assert planted <= lapsed
-    # District findings (credential-*, unregistered-*) are verdicts too, not account lapses.
-    on_accounts = [v for v in verdicts if v["status"] == "lapse" and v["account"] in ids]
+    # District findings (credentials, unregistered pages) are verdicts too, not account lapses.
+    on_accounts = [v for v in verdicts if v["status"] == "lapse" and v.get("account") in ids]
     assert len(report["open_lapses"]) == len(on_accounts)
-    assert any(v["account"].startswith(("credential-", "unregistered-")) for v in verdicts)
+    district = [v for v in verdicts if v["scope"] == "district"]
+    assert district and all("account" not in v and v["platform"] for v in district)
+    assert {v["label"] for v in district} >= {
+        "facebook credential",
+        "facebook page 100000000000099",
+    }
+    assert all(v["scope"] == "account" for v in verdicts if "account" in v)
 
 
 def test_the_schema_refuses_a_timestamp_without_a_t() -> None:

@@ -17,16 +17,28 @@ import pytest
 from sqlalchemy import select
 from store_factories import T0
 
+from checks.district import Subject
 from monitor.context import App
 from monitor.registry import load_registry
 from monitor.runner import run_check_cycle
 from monitor.store.db import make_engine, session_factory
 from monitor.store.migrate import upgrade
-from monitor.store.models import CheckState, Lapse
-from sandbox.demo import DEMO_EXPECTED, DEMO_REGISTERED, DEMO_UNKNOWN, demo_world
+from monitor.store.models import CheckState, DistrictState, Lapse
+from sandbox.demo import (
+    DEMO_EXPECTED,
+    DEMO_REGISTERED,
+    DEMO_UNKNOWN,
+    DEMO_UNREGISTERED,
+    demo_world,
+)
 from sandbox.server import SandboxServer
 from socmon.check_json import SCHEMA_PATH
 from socmon.demo import DEMO_SECRETS, EXAMPLES, demo_settings, seed_attestations, seed_roster
+
+
+def _who(lapse: Lapse) -> str:
+    """The lapse's account, or what a district-wide lapse is about ("x credential")."""
+    return lapse.account_id or Subject(lapse.platform, lapse.subject).label
 
 
 @pytest.fixture
@@ -61,13 +73,14 @@ def test_a_cycle_finds_exactly_the_planted_lapses_and_unknowns(
     result = asyncio.run(run_check_cycle(app, env=DEMO_SECRETS))
 
     with app.sessions() as s:
-        lapses = {(lp.account_id, lp.check_id) for lp in s.scalars(select(Lapse))}
+        lapses = {(_who(lp), lp.check_id) for lp in s.scalars(select(Lapse))}
         unknown = {
             (st.account_id, st.check_id)
             for st in s.scalars(select(CheckState).where(CheckState.status == "unknown"))
         }
     expected = {(a, c) for a, checks in DEMO_EXPECTED.items() for c in checks}
     expected |= {(a, "registered") for a in DEMO_REGISTERED}
+    expected |= {(f"facebook page {p}", "registered") for p in DEMO_UNREGISTERED}
     planted_unknown = {(a, c) for a, checks in DEMO_UNKNOWN.items() for c in checks}
     assert lapses == expected
     assert unknown == planted_unknown
@@ -138,7 +151,7 @@ def test_socmon_check_exits_0_for_a_clean_account_and_reports_json(
     report = json.loads(done.stdout)
     assert (report["accounts"], report["failed"], report["open_lapses"]) == (1, 0, [])
     jsonschema.validate(report, json.loads(SCHEMA_PATH.read_text()))
-    mine = {v["check"]: v["status"] for v in report["verdicts"] if v["account"] == clean}
+    mine = {v["check"]: v["status"] for v in report["verdicts"] if v.get("account") == clean}
     assert mine and "lapse" not in mine.values()
 
 
@@ -180,11 +193,10 @@ def test_an_x_app_over_its_monthly_cap_leaves_x_unknown_and_tells_it(
     x_ids = {a.id for a in accounts if a.platform == "x"}
     with app.sessions() as s:
         states = {(st.account_id, st.check_id): st for st in s.scalars(select(CheckState))}
-        lapses = {(lp.account_id, lp.check_id) for lp in s.scalars(select(Lapse))}
+        district = {(d.platform, d.check_id): d for d in s.scalars(select(DistrictState))}
+        lapses = {(_who(lp), lp.check_id) for lp in s.scalars(select(Lapse))}
     assert x_ids and result.errors_by_kind["usage_cap"] == len(x_ids)
     assert all(states[(a, "comments")].status == "unknown" for a in x_ids)
     assert not any(a in x_ids for a, _ in lapses)  # unknown never opens a lapse
-    assert ("credential-x", "connector_health") in lapses
-    assert (
-        "the X monthly read cap is reached" in states[("credential-x", "connector_health")].detail
-    )
+    assert ("x credential", "connector_health") in lapses
+    assert "the X monthly read cap is reached" in district[("x", "connector_health")].detail

@@ -13,16 +13,18 @@ import respx
 from sqlalchemy import select
 from store_factories import T0, account
 
+from checks.district import Subject
 from monitor.context import App
 from monitor.directory import sync_accounts
-from monitor.health import check_health, credential_status
+from monitor.district_status import credential_status, district_status
+from monitor.health import check_health
 from monitor.platforms.instagram import InstagramConfig
 from monitor.platforms.youtube import YouTubeConfig
 from monitor.registry import Account
 from monitor.settings import Settings
 from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.migrate import upgrade
-from monitor.store.models import CheckRun, CheckState, Cycle, Lapse
+from monitor.store.models import CheckRun, CheckState, Cycle, DistrictState, Lapse
 
 ROOT = "https://graph.test/v26.0"
 BUSINESS = "300000000000082"
@@ -107,17 +109,28 @@ def new_cycle(app: App, runs: Sequence[tuple[str, str, str]] = ()) -> int:
 
 
 def states(app: App) -> dict[tuple[str, str], tuple[str, str]]:
+    """(account id or district subject's label, check) -> (status, detail)."""
     with app.sessions() as session:
-        return {
+        found = {
             (s.account_id, s.check_id): (s.status, s.detail)
             for s in session.scalars(select(CheckState))
         }
+        for d in session.scalars(select(DistrictState)):
+            found[(Subject(d.platform, d.subject).label, d.check_id)] = (d.status, d.detail)
+        return found
 
 
 def open_lapses(app: App) -> set[tuple[str, str]]:
+    """(account id, or the district subject's label, check) of every open lapse."""
     with app.sessions() as session:
         query = select(Lapse).where(Lapse.status == "open")
-        return {(lp.account_id, lp.check_id) for lp in session.scalars(query)}
+        return {
+            (
+                lp.account_id if lp.scope == "account" else Subject(lp.platform, lp.subject).label,
+                lp.check_id,
+            )
+            for lp in session.scalars(query)
+        }
 
 
 def test_it_opens_registered_lapses_for_an_unregistered_and_a_no_longer_owned_page(
@@ -130,9 +143,32 @@ def test_it_opens_registered_lapses_for_an_unregistered_and_a_no_longer_owned_pa
     asyncio.run(check_health(app, new_cycle(app), ENV))
     assert open_lapses(app) == {
         ("bayview-fb", "registered"),
-        ("unregistered-facebook-999", "registered"),
+        ("facebook page 999", "registered"),
     }
     assert states(app)[("hillcrest-fb", "registered")][0] == "pass"
+
+
+def test_status_lists_an_unregistered_page_as_district_wide_and_not_a_passing_one(
+    tmp_path: Path, graph: respx.MockRouter
+) -> None:
+    app = make_app(tmp_path, ACCOUNTS)
+    graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(
+        return_value=owned(("111", "H"), ("222", "B"), ("999", "Hillcrest PAC"))
+    )
+    asyncio.run(check_health(app, new_cycle(app), ENV))
+    with app.sessions() as session:
+        (found,) = district_status(session)
+        lapses = session.scalars(select(Lapse)).all()
+    assert (found.label, found.check_id, found.status) == (
+        "facebook page 999",
+        "registered",
+        "lapse",
+    )
+    assert "'Hillcrest PAC' (999)" in found.detail
+    # Stored as what it is about, not as an account.
+    assert [(lp.scope, lp.account_id, lp.platform, lp.subject) for lp in lapses] == [
+        ("district", "", "facebook", "999")
+    ]
 
 
 def test_a_registered_lapse_resolves_once_the_page_is_registered(
@@ -142,7 +178,7 @@ def test_a_registered_lapse_resolves_once_the_page_is_registered(
     route = graph.get(f"{ROOT}/{BUSINESS}/owned_pages")
     route.mock(return_value=owned(("111", "H"), ("222", "B"), ("999", "PAC")))
     asyncio.run(check_health(app, new_cycle(app), ENV))
-    assert open_lapses(app) == {("unregistered-facebook-999", "registered")}
+    assert open_lapses(app) == {("facebook page 999", "registered")}
     app.accounts = [*ACCOUNTS, account("pac-fb", platform_id="999")]
     asyncio.run(check_health(app, new_cycle(app), ENV))
     assert open_lapses(app) == set()
@@ -174,7 +210,7 @@ def test_a_token_expiring_soon_is_an_it_lapse_shown_by_credential_status(
         )
     )
     asyncio.run(check_health(app, new_cycle(app), ENV))
-    assert open_lapses(app) == {("credential-facebook", "connector_health")}
+    assert open_lapses(app) == {("facebook credential", "connector_health")}
     with app.sessions() as session:
         [status] = credential_status(session)
     assert (status.platform, status.status) == ("facebook", "lapse")
@@ -191,10 +227,10 @@ def test_an_auth_failure_in_the_cycle_opens_a_lapse_on_that_platforms_credential
     graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))
     cycle = new_cycle(app, [("hillcrest-fb", "ok", ""), ("hillcrest-x", "failed", "auth")])
     asyncio.run(check_health(app, cycle, ENV))
-    assert open_lapses(app) == {("credential-x", "connector_health")}
+    assert open_lapses(app) == {("x credential", "connector_health")}
     found = states(app)
-    assert found[("credential-facebook", "connector_health")][0] == "pass"
-    assert "refused for 1 account" in found[("credential-x", "connector_health")][1]
+    assert found[("facebook credential", "connector_health")][0] == "pass"
+    assert "refused for 1 account" in found[("x credential", "connector_health")][1]
 
 
 def test_a_spent_x_usage_cap_in_the_cycle_opens_a_lapse_for_it(
@@ -205,10 +241,10 @@ def test_a_spent_x_usage_cap_in_the_cycle_opens_a_lapse_for_it(
     graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))
     cycle = new_cycle(app, [("hillcrest-fb", "ok", ""), ("hillcrest-x", "failed", "usage_cap")])
     asyncio.run(check_health(app, cycle, ENV))
-    assert open_lapses(app) == {("credential-x", "connector_health")}
+    assert open_lapses(app) == {("x credential", "connector_health")}
     assert (
         "hit its usage cap: 1 account unread"
-        in states(app)[("credential-x", "connector_health")][1]
+        in states(app)[("x credential", "connector_health")][1]
     )
 
 
@@ -227,7 +263,7 @@ def test_connector_health_lists_youtube_channels_without_a_grant_of_their_own(
     save_grant(tmp_path / "youtube-grants", "UCbayview", "1//grant", T0)
     graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))
     asyncio.run(check_health(app, new_cycle(app, [("hillcrest-fb", "ok", "")]), ENV))
-    detail = states(app)[("credential-youtube", "connector_health")][1]
+    detail = states(app)[("youtube credential", "connector_health")][1]
     assert "lacks the channel's own grant for 1 channel (hillcrest-yt)" in detail
 
 
@@ -248,5 +284,5 @@ def test_connector_health_names_the_permission_the_instagram_token_lacks(
         )
     )
     asyncio.run(check_health(app, new_cycle(app, [("hillcrest-ig", "ok", "")]), ENV))
-    detail = states(app)[("credential-instagram", "connector_health")][1]
+    detail = states(app)[("instagram credential", "connector_health")][1]
     assert "lacks the permission instagram_manage_comments" in detail

@@ -14,9 +14,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 
 from checks.base import Finding, Status
+from checks.district import DistrictFinding, Subject
 from monitor.context import App
 from monitor.directory import sync_accounts
-from monitor.lapses import record_findings
+from monitor.lapses import record_district, record_findings
 from monitor.registry import Account
 from monitor.settings import Settings
 from monitor.store.db import session_factory, transaction
@@ -109,6 +110,14 @@ class District:
         if changes.opened:
             return changes.opened[0]
         return self.lapse_id(account_id, check_id)
+
+    def district_finding(
+        self, subject: Subject, check_id: str, status: Status, detail: str, at: datetime
+    ) -> None:
+        """A district-scope check's finding on a subject no account stands for."""
+        with transaction(self.app.sessions) as session:
+            found = DistrictFinding(subject, Finding(check_id, status, detail))
+            record_district(session, [found], at)
 
     def lapse_id(self, account_id: str, check_id: str) -> int:
         with transaction(self.app.sessions) as session:

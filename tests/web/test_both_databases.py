@@ -22,7 +22,8 @@ def app_client(engine: Engine) -> Iterator[tuple[TestClient, Clock]]:
     sessions = session_factory(engine)
     seed(sessions)
     with transaction(sessions) as s:
-        s.add(Lapse(account_id="credential-youtube", check_id="connector_health", status="open",
+        s.add(Lapse(account_id="", scope="district", platform="youtube", subject="youtube",
+                    check_id="connector_health", status="open",
                     opened_at=NOW - timedelta(hours=30), last_seen_at=NOW, detail="The YouTube key is refused.",
                     evidence={}, muted_by="", mute_reason=""))  # fmt: skip
     clock = Clock(NOW)

@@ -18,7 +18,8 @@ from tests.web.conftest import NOW, WebWorld, csrf_of, signed_in
 
 def _district_lapse(world: WebWorld) -> None:
     with transaction(world.sessions) as s:
-        s.add(Lapse(account_id="unregistered-facebook-777", check_id="registered", status="open",
+        s.add(Lapse(account_id="", scope="district", platform="facebook", subject="777",
+                    check_id="registered", status="open",
                     opened_at=NOW - timedelta(days=1), last_seen_at=NOW, detail="Page 777 is not in the directory.",
                     evidence={}, muted_by="", mute_reason=""))  # fmt: skip
 
@@ -30,20 +31,35 @@ def test_district_wide_lapses_are_shown_and_exported_labelled_to_comms(world: We
         rows = list(csv.DictReader(io.StringIO(c.get("/lapses.csv").text)))
         only = c.get("/", params={"school": "(district)"}).text
     assert "Page 777 is not in the directory." in html and "District-wide" in html
-    [row] = [r for r in rows if r["account_id"] == "unregistered-facebook-777"]
-    assert (row["scope"], row["school"], row["platform"]) == (
-        "district-wide",
+    assert "facebook page 777" in html  # what it is about, not a made-up account id
+    [row] = [r for r in rows if r["scope"] == "district-wide"]
+    assert (row["account_id"], row["subject"], row["school"], row["platform"]) == (
+        "",
+        "facebook page 777",
         "(district)",
         "facebook",
     )
     assert "Page 777" in only and "north-x fails comments" not in only
 
 
+def test_district_wide_lapses_are_found_by_platform_and_by_their_subject(
+    world: WebWorld,
+) -> None:
+    _district_lapse(world)
+    with signed_in(world, "comms@lpsd.ca") as c:
+        by_platform = c.get("/", params={"platform": "facebook"}).text
+        other_platform = c.get("/", params={"platform": "x"}).text
+        by_subject = c.get("/", params={"q": "777"}).text
+    assert "Page 777" in by_platform
+    assert "Page 777" not in other_platform
+    assert "Page 777" in by_subject
+
+
 def test_district_wide_lapses_are_not_shown_to_a_manager(world: WebWorld) -> None:
     _district_lapse(world)
     with signed_in(world, "mia@lpsd.ca") as c:
         assert "Page 777" not in c.get("/").text
-        assert "unregistered-facebook-777" not in c.get("/lapses.csv").text
+        assert "district-wide" not in c.get("/lapses.csv").text
 
 
 def test_one_search_box_finds_by_account_id_handle_or_school_with_literal_wildcards(
