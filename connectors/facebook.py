@@ -153,8 +153,12 @@ class FacebookConnector:
                 budget.take()  # the page itself is read whatever the budget says
             else:
                 sources = admin_sources(page_id, self._business_id)
-                edges = [(path, params, page.get(key)) for key, path, params in sources]
-                return page, await self._people(edges, token, budget, unexposed, page_id)
+                if all(key in page for key, _, _ in sources):
+                    edges = [(path, params, page[key]) for key, path, params in sources]
+                    return page, await self._people(edges, token, budget, unexposed, page_id)
+                # Graph leaves an empty edge out, and might leave out one it will not show:
+                # a missing role edge is never read as "nobody", it is asked for on its own.
+                return page, await self._admins(page_id, token, budget, unexposed)
         page = await self._graph.get(page_id, {"fields": fields}, token, page_id)
         if page_id not in self._roles_apart:
             logger.info("page %s: Graph refused its roles in the page call; reading apart", page_id)

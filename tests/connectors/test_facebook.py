@@ -255,6 +255,31 @@ async def test_an_expanded_role_edge_cut_short_by_the_budget_leaves_admins_unkno
     assert graph.routes["roles111"].call_count == 0
 
 
+async def test_a_role_edge_left_out_of_the_page_call_is_asked_for_apart_not_read_as_nobody(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    page = fixture("page_full.json")
+    del page["roles"]  # Graph omits an edge it returns no rows for
+    graph.routes["page111"].mock(return_value=httpx.Response(200, json=page))
+    graph.routes["roles111"].mock(return_value=reply("roles_no_permission_error.json", 403))
+    snap = await connector(client, sleep).fetch("111")
+    assert snap.admins == ()
+    assert snap.unexposed[Fact.ADMINS] == "the token lacks permission to read page roles"
+    assert graph.routes["roles111"].call_count == 1
+
+
+async def test_a_role_edge_left_out_of_the_page_call_is_read_from_its_own_edge(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    page = fixture("page_full.json")
+    roles = page.pop("roles")
+    graph.routes["page111"].mock(return_value=httpx.Response(200, json=page))
+    graph.routes["roles111"].mock(return_value=httpx.Response(200, json=roles))
+    snap = await connector(client, sleep).fetch("111")
+    assert [a.user_id for a in snap.admins] == ["7001", "7002"]
+    assert Fact.ADMINS not in snap.unexposed
+
+
 async def test_a_page_missing_from_me_accounts_is_not_found(
     graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
 ) -> None:
