@@ -79,7 +79,15 @@ def fb_post(
 
 
 def page(posts: list[dict[str, Any]], after: str | None = None) -> dict[str, Any]:
-    return {"id": "111", "name": "Lincoln", "is_published": True, "posts": edge(posts, after)}
+    # The roles come inside the page call (field expansion), as the connector asks.
+    roles = edge([{"id": "7001", "name": "Principal", "tasks": ["MANAGE"]}], None)
+    return {
+        "id": "111",
+        "name": "Lincoln",
+        "is_published": True,
+        "posts": edge(posts, after),
+        "roles": roles,
+    }
 
 
 @pytest.fixture
