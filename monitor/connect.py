@@ -15,6 +15,7 @@ from connectors.instagram import InstagramConnector
 from connectors.x import MAX_RESET_WAIT, XConnector
 from connectors.youtube import YouTubeConnector
 from connectors.youtube_quota import DailyQuota
+from monitor.concurrency import ceiling
 from monitor.context import Clock
 from monitor.errors import Problem, UserError
 from monitor.secrets import SecretMissing, resolve_secret
@@ -193,7 +194,8 @@ async def open_connectors(
             if not cfg.enabled or builder is None:
                 continue
             client = await stack.enter_async_context(
-                build_client(cfg.timeout_seconds, max_connections=cfg.concurrency)
+                # A connection per fetch the adaptive limit may allow (idle lanes never connect).
+                build_client(cfg.timeout_seconds, max_connections=ceiling(cfg))
             )
             try:
                 connectors[platform] = builder(settings, cfg, env, client, clock, shared)

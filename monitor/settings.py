@@ -102,7 +102,10 @@ class Platform(_Section):
     # YouTube: Google's OAuth host for the device flow (device code and token endpoints).
     oauth_url: HttpUrl = "https://oauth2.googleapis.com"
     business_id: Segment = ""
+    # Accounts fetched at once: a cycle starts at `concurrency` and adapts to the platform's
+    # usage and latency up to `max_concurrency` (monitor.concurrency); equal values fix it.
     concurrency: int = Field(16, ge=1, le=256)
+    max_concurrency: int = Field(64, ge=1, le=256)
     timeout_seconds: float = Field(10.0, gt=0, le=120)
     max_retries: int = Field(3, ge=0, le=10)
     # Page sizes: posts and comments asked for per call (every page is followed to the end).
