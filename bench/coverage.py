@@ -32,15 +32,16 @@ async def per_account(base_url: str, quiet: str, busy: str) -> dict[str, int]:
     """Graph calls for one quiet and one busy Page: first read, then a read with nothing changed."""
     from connectors.base import Fact
     from connectors.facebook import FacebookConnector
+    from connectors.graph_client import GraphClient
+    from connectors.options import ReadOptions
 
     out: dict[str, int] = {}
     async with httpx.AsyncClient(timeout=30) as http:
         fb = FacebookConnector(
-            http,
-            base_url=base_url,
+            GraphClient(http, base_url=base_url),
             system_token="sandbox-system-token",
             clock=lambda: datetime.now(UTC),
-            max_calls_per_account=500,
+            read=ReadOptions(max_calls_per_account=500),
         )
         await fb.load_page_tokens()
         for name, page_id in (("quiet", quiet), ("busy", busy)):

@@ -78,8 +78,9 @@ def image_bytes(base_url: str) -> int:
 def bench_app(pages: int, base_url: str, *, logo: bool) -> App:
     """An App over a fresh state folder with `pages` synthetic Facebook Pages in its registry."""
     from monitor.context import App
+    from monitor.platforms.facebook import FacebookConfig
     from monitor.registry import load_registry
-    from monitor.settings import District, Platform, Settings
+    from monitor.settings import District, Settings
     from monitor.store.db import make_engine, session_factory
     from monitor.store.migrate import upgrade
     from sandbox.world import synthetic_registry
@@ -101,7 +102,9 @@ def bench_app(pages: int, base_url: str, *, logo: bool) -> App:
         ),
         state_dir=tmp,
         registry=registry,
-        platforms={"facebook": Platform(base_url=base_url, token_secret="SOCMON_FACEBOOK_TOKEN")},
+        platforms={
+            "facebook": FacebookConfig(base_url=base_url, token_secret="SOCMON_FACEBOOK_TOKEN")
+        },
     )
     accounts = load_registry(registry, settings.district.email_domains)
     engine = make_engine(settings.db_url)

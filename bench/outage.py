@@ -29,9 +29,10 @@ def one_outage(pages: int, latency_ms: int, whole_api: bool) -> dict[str, object
     from sqlalchemy import select
 
     from monitor.context import App, utcnow
+    from monitor.platforms.facebook import FacebookConfig
     from monitor.registry import Account
     from monitor.runner import run_check_cycle
-    from monitor.settings import District, Platform, Settings
+    from monitor.settings import District, Settings
     from monitor.store.db import make_engine, session_factory
     from monitor.store.migrate import upgrade
     from monitor.store.models import CheckRun
@@ -56,7 +57,9 @@ def one_outage(pages: int, latency_ms: int, whole_api: bool) -> dict[str, object
             ),
             state_dir=tmp,
             platforms={
-                "facebook": Platform(base_url=server.base_url, token_secret="SOCMON_FACEBOOK_TOKEN")
+                "facebook": FacebookConfig(
+                    base_url=server.base_url, token_secret="SOCMON_FACEBOOK_TOKEN"
+                )
             },
         )
         engine = make_engine(settings.db_url)

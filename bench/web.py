@@ -29,8 +29,8 @@ from monitor.settings import District, Settings, Web
 from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.migrate import upgrade
 from monitor.store.models import AccountRow, CheckState, Lapse, LapseEvent, User
-from monitor.web.app import create_app
-from monitor.web.auth import hash_password
+from socmon.web.app import create_app
+from socmon.web.auth import hash_password
 
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 CHECKS = ("comments", "privacy", "principal_admin", "two_admins", "work_email", "signature")

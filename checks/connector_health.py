@@ -31,7 +31,6 @@ FACEBOOK_SCOPES = (
 BUSINESS_SCOPE = "business_management"  # only when a business id is configured
 # Instagram comments through a business system user (and `username`, since 27 Aug 2024).
 INSTAGRAM_SCOPES = ("instagram_basic", "instagram_manage_comments", "pages_read_engagement")
-LABELS = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "youtube": "YouTube"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +112,7 @@ def credential_finding(
     platform: str,
     now: datetime,
     *,
+    label: str = "",
     token: TokenFacts | None = None,
     token_error: str = "",
     auth_failures: Sequence[str] = (),
@@ -122,9 +122,12 @@ def credential_finding(
     needed: Sequence[str] = (),
     warn_days: int = EXPIRY_WARNING_DAYS,
 ) -> Finding:
-    """The verdict on one platform's credential from its token facts and this cycle's fetches."""
+    """The verdict on one platform's credential from its token facts and this cycle's fetches.
+
+    `label` is the platform's name for people (its declaration's, in monitor.platforms).
+    """
     who = credential_id(platform)
-    label = LABELS.get(platform, platform)
+    label = label or platform
     evidence: dict[str, object] = {
         "platform": platform,
         "auth_failures": len(auth_failures),

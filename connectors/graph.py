@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from connectors.base import (
     RateLimited,
     Unavailable,
 )
+from connectors.parsing import malformed
 
 logger = logging.getLogger(__name__)
 
@@ -141,23 +141,12 @@ def usage_of(response: httpx.Response) -> tuple[float, float] | None:
     return max(percents), max((m for _, m in business), default=0.0) * 60
 
 
-def _malformed(where: str, what: str) -> Unavailable:
-    return Unavailable(f"malformed reply from {where}: {what}")
-
-
-def require_dict(body: Any, where: str) -> dict[str, Any]:
-    """The reply as a JSON object, or Unavailable."""
-    if not isinstance(body, dict):
-        raise _malformed(where, "not a JSON object")
-    return body
-
-
 def edge_rows(edge: Any, where: str) -> list[Any]:
     """The `data` list of an edge; Graph leaves an empty edge out altogether."""
     if edge is None:
         return []
     if not isinstance(edge, dict) or not isinstance(edge.get("data"), list):
-        raise _malformed(where, "an edge without a data list")
+        raise malformed(where, "an edge without a data list")
     rows: list[Any] = edge["data"]
     return rows
 
@@ -172,18 +161,3 @@ def cursor_after(reply: Any) -> str | None:
     if not isinstance(after, str):
         after = httpx.URL(str(paging["next"])).params.get("after")
     return after or None
-
-
-def parse_time(value: Any, where: str) -> datetime:
-    """Graph's '2026-11-20T08:15:00+0000' (or any ISO form) as an aware UTC datetime."""
-    if not isinstance(value, str):
-        raise _malformed(where, "a missing time")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise _malformed(where, f"an unreadable time {value[:40]!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""

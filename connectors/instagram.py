@@ -2,7 +2,7 @@
 
 `platform_id` is the Instagram user id (the Page's `instagram_business_account`).
 Same Graph host, version, error codes, usage headers and throttle as Facebook:
-the connector reuses FacebookConnector's transport. It reads with the district's
+the connector reads through the shared GraphClient. It reads with the district's
 system-user token (Authorization header), which reaches the account through the
 linked Page; unlike Facebook's `user_likes`, no Instagram field depends on which
 token reads it, so no page token is needed. One call reads the profile, the
@@ -12,182 +12,64 @@ recent media and their comments with replies; paging only when a list is cut.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import AccountSnapshot, Comment, Fact, Post, SyncMark, Unavailable
+from connectors.base import AccountSnapshot, Fact, SyncMark
 from connectors.budget import CallBudget, Tally
-from connectors.facebook import FacebookConnector
-from connectors.graph import cursor_after, edge_rows, parse_time
+from connectors.graph import cursor_after, edge_rows
+from connectors.graph_client import GraphClient
+from connectors.instagram_media import (
+    REPLY_FIELDS,
+    account_fields,
+    build_snapshot,
+    comment_fields,
+    media_fields,
+)
+from connectors.options import ReadOptions
+from connectors.parsing import parse_time
 from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
 
-REPLY_FIELDS = "id,text,timestamp,username,hidden"
 
-
-def comment_fields(max_comments: int) -> str:
-    """A comment with its replies inline."""
-    return f"{REPLY_FIELDS},replies.limit({max_comments}){{{REPLY_FIELDS}}}"
-
-
-def media_fields(max_comments: int) -> str:
-    """One media item with the comment switch and its comments."""
-    return (
-        "id,timestamp,permalink,caption,media_type,comments_count,is_comment_enabled,"
-        f"comments.limit({max_comments}){{{comment_fields(max_comments)}}}"
-    )
-
-
-def account_fields(max_posts: int, max_comments: int) -> str:
-    """The `fields=` expansion reading profile, media and comments in one call."""
-    return (
-        "id,username,name,biography,website,profile_picture_url,"
-        f"media.limit({max_posts}){{{media_fields(max_comments)}}}"
-    )
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _malformed(where: str, what: str) -> Unavailable:
-    return Unavailable(f"malformed reply from {where}: {what}")
-
-
-def comment_switch(row: dict[str, Any]) -> bool | None:
-    """The media's comment switch: `is_comment_enabled` (or older `comments_enabled`)."""
-    for key in ("is_comment_enabled", "comments_enabled"):
-        if isinstance(row.get(key), bool):
-            return bool(row[key])
-    return None
-
-
-def map_comments(rows: list[Any], username: str, where: str) -> tuple[Comment, ...]:
-    """Comments and others' replies; a reply by the account marks its comment answered."""
-    out: list[Comment] = []
-    for row in rows:
-        if not isinstance(row, dict) or not row.get("id"):
-            raise _malformed(where, "a comment without id")
-        replies = edge_rows(row.get("replies"), where)
-        answered = False
-        others: list[Comment] = []
-        for reply in replies:
-            if not isinstance(reply, dict) or not reply.get("id"):
-                raise _malformed(where, "a reply without id")
-            if username and _text(reply.get("username")) == username:
-                answered = True
-                continue
-            others.append(_comment(reply, username, where))
-        first = _comment(row, username, where)
-        out.append(replace(first, replied_by_account=answered) if answered else first)
-        out.extend(others)
-    return tuple(out)
-
-
-def _comment(row: dict[str, Any], username: str, where: str) -> Comment:
-    author = _text(row.get("username"))
-    return Comment(
-        comment_id=str(row["id"]),
-        created_at=parse_time(row.get("timestamp"), where),
-        author=author,
-        text=_text(row.get("text")),
-        hidden=row.get("hidden") is True,
-        by_account=bool(username) and author == username,
-    )
-
-
-def own_replies(rows: list[Any], username: str) -> tuple[str, ...]:
-    """What the account itself wrote under a media item (map_comments keeps only its effect)."""
-    out: list[str] = []
-    for row in rows:
-        replies = row.get("replies") if isinstance(row, dict) else None
-        data = replies.get("data") if isinstance(replies, dict) else None
-        for reply in data if isinstance(data, list) else []:
-            if isinstance(reply, dict) and username and reply.get("username") == username:
-                out.append(_text(reply.get("text")))
-    return tuple(t for t in out if t)
-
-
-def build_snapshot(user_id: str, user: dict[str, Any], fetched_at: datetime) -> AccountSnapshot:
-    """Turn the account reply (media already completed) into an AccountSnapshot."""
-    where = f"instagram account {user_id}"
-    if not user.get("id"):
-        raise _malformed(where, "no id")
-    username = _text(user.get("username"))
-    unexposed: dict[Fact, str] = {
-        Fact.EMAILS: "Instagram does not expose contact emails",
-        Fact.ADMINS: "Instagram does not list who can manage an account",
-    }
-    if not username:
-        # Without it, the account's own replies cannot be told from anyone else's.
-        unexposed[Fact.COMMENTS] = "Instagram did not return the account's username"
-    posts = []
-    for row in edge_rows(user.get("media"), where):
-        if not isinstance(row, dict) or not row.get("id"):
-            raise _malformed(where, "a media item without id")
-        comment_rows = edge_rows(row.get("comments"), where)
-        posts.append(
-            Post(
-                post_id=str(row["id"]),
-                created_at=parse_time(row.get("timestamp"), where),
-                comments_enabled=comment_switch(row),
-                comments=map_comments(comment_rows, username, where),
-                permalink=_text(row.get("permalink")),
-                text=_text(row.get("caption")),
-                # Every Instagram media item is a photo, a video or an album of them.
-                has_media=True,
-                own_replies=own_replies(comment_rows, username),
-            )
-        )
-    switches = {p.comments_enabled for p in posts}
-    if not posts:
-        comment_setting = ""
-        unexposed[Fact.COMMENT_SETTING] = "Instagram sets comments per media and there is none"
-    elif switches == {False}:
-        comment_setting = "off"
-    elif True in switches:
-        comment_setting = "on"
-    else:
-        comment_setting = ""
-        unexposed[Fact.COMMENT_SETTING] = "Instagram did not say whether comments are enabled"
-    return AccountSnapshot(
-        platform="instagram",
-        platform_id=user_id,
-        fetched_at=fetched_at,
-        name=_text(user.get("name")),
-        about=_text(user.get("biography")),
-        website=_text(user.get("website")),
-        # Instagram has no banner: the profile picture is the only image.
-        picture_url=_text(user.get("profile_picture_url")),
-        # The Graph API only reaches business and creator accounts, which are always public.
-        audience="public",
-        comment_setting=comment_setting,
-        posts=tuple(posts),
-        last_post_at=max((p.created_at for p in posts), default=None),
-        url=f"https://www.instagram.com/{username}" if username else "",
-        unexposed=unexposed,
-        # Without the username the account's own replies cannot be told from others'.
-        post_text_read=bool(username),
-    )
-
-
-class InstagramConnector(FacebookConnector):
-    """Reads Instagram business accounts; transport, throttle and counters are Facebook's."""
+class InstagramConnector:
+    """Reads Instagram business accounts through the shared Graph client."""
 
     platform = "instagram"
 
+    def __init__(
+        self,
+        graph: GraphClient,
+        *,
+        system_token: str,
+        clock: Callable[[], datetime],
+        read: ReadOptions = ReadOptions(),
+    ) -> None:
+        self._graph = graph
+        self._token = system_token
+        self._clock = clock
+        self._read = read
+
+    @property
+    def graph_calls(self) -> int:
+        """HTTP requests sent, retries included (for the benchmark)."""
+        return self._graph.calls
+
+    async def fetch(self, platform_id: str) -> AccountSnapshot:
+        """Fetch one account, reading every media item's comments."""
+        return await self.fetch_since(platform_id, {})
+
     async def fetch_since(self, platform_id: str, known: Mapping[str, SyncMark]) -> AccountSnapshot:
         """Fetch one Instagram account by its Instagram user id, skipping unchanged media."""
-        token = self._system_token
-        budget = CallBudget(self._max_calls)
+        budget = CallBudget(self._read.max_calls_per_account)
         budget.take()
-        fields = account_fields(self._max_posts, self._max_comments)
-        user = await self._get(platform_id, {"fields": fields}, token, platform_id)
+        fields = account_fields(self._read.max_posts, self._read.max_comments)
+        user = await self._graph.get(platform_id, {"fields": fields}, self._token, platform_id)
         ledger = SyncLedger(known)
-        tally = await self._complete_media(platform_id, user, token, budget, ledger)
+        tally = await self._complete_media(platform_id, user, budget, ledger)
         snapshot = build_snapshot(platform_id, user, self._clock())
         if not snapshot.exposes(Fact.COMMENTS):
             return snapshot
@@ -201,31 +83,31 @@ class InstagramConnector(FacebookConnector):
         )
 
     async def _complete_media(
-        self,
-        user_id: str,
-        user: dict[str, Any],
-        token: str,
-        budget: CallBudget,
-        ledger: SyncLedger,
+        self, user_id: str, user: dict[str, Any], budget: CallBudget, ledger: SyncLedger
     ) -> Tally:
         """Read every media item back to the horizon, every comment and every reply on each."""
         where = f"instagram account {user_id}"
-        horizon = self._clock() - timedelta(days=self._horizon_days)
-        tally = Tally(self._horizon_days, noun="media item", scope="published")
+        horizon = self._clock() - timedelta(days=self._read.comment_horizon_days)
+        tally = Tally(self._read.comment_horizon_days, noun="media item", scope="published")
         media = user.get("media")
         rows = edge_rows(media, where)
-        after = cursor_after(media)
-        path = f"{user_id}/media"
-        params = {"fields": media_fields(self._max_comments), "limit": str(self._max_posts)}
+        params = {
+            "fields": media_fields(self._read.max_comments),
+            "limit": str(self._read.max_posts),
+        }
         # Media come newest first: page on while the last one read is inside the horizon.
-        while after is not None and rows and _published(rows[-1], where) >= horizon:
-            if not budget.take():
-                tally.stop(f"older media were reached: {budget.spent_reason}")
-                break
-            reply = await self._get(path, {**params, "after": after}, token, user_id)
-            data = edge_rows(reply, path)
-            rows.extend(data)
-            after = cursor_after(reply) if data else None
+        more, whole = await self._graph.more(
+            f"{user_id}/media",
+            params,
+            media,
+            self._token,
+            budget,
+            user_id,
+            while_last=lambda row: _published(row, where) >= horizon,
+        )
+        rows.extend(more)
+        if not whole:
+            tally.stop(f"older media were reached: {budget.spent_reason}")
         for item in rows:
             if not isinstance(item, dict) or not item.get("id"):
                 continue  # build_snapshot reports it as malformed
@@ -244,28 +126,28 @@ class InstagramConnector(FacebookConnector):
                 ledger.omitted += any(cursor_after(e) is not None for e in edges)
                 continue
             was_stopped = bool(tally.stopped)
-            read = await self._complete_comments(item, user_id, token, budget, tally)
+            read = await self._complete_comments(item, user_id, budget, tally)
             if count is not None and not tally.stopped and not was_stopped:
                 ledger.read_whole(str(item["id"]), str(count), read)
             tally.add(read, count)
         return tally
 
     async def _complete_comments(
-        self, item: dict[str, Any], user_id: str, token: str, budget: CallBudget, tally: Tally
+        self, item: dict[str, Any], user_id: str, budget: CallBudget, tally: Tally
     ) -> int:
         """Follow the comments cursor of one media item and each comment's replies cursor."""
         comments = item.get("comments")
         found = edge_rows(comments, f"media {item['id']}")
+        limit = str(self._read.max_comments)
         if tally.stopped:
             if cursor_after(comments) is not None:
                 tally.stop(budget.spent_reason)
         else:
-            params = {
-                "fields": comment_fields(self._max_comments),
-                "limit": str(self._max_comments),
-            }
+            params = {"fields": comment_fields(self._read.max_comments), "limit": limit}
             path = f"{item['id']}/comments"
-            more, whole = await self._more(path, params, comments, token, budget, user_id)
+            more, whole = await self._graph.more(
+                path, params, comments, self._token, budget, user_id
+            )
             found.extend(more)
             if not whole:
                 tally.stop(budget.spent_reason)
@@ -279,9 +161,11 @@ class InstagramConnector(FacebookConnector):
                 if tally.stopped:
                     tally.stop(budget.spent_reason)
                 else:
-                    params = {"fields": REPLY_FIELDS, "limit": str(self._max_comments)}
+                    params = {"fields": REPLY_FIELDS, "limit": limit}
                     path = f"{comment['id']}/replies"
-                    more, whole = await self._more(path, params, replies, token, budget, user_id)
+                    more, whole = await self._graph.more(
+                        path, params, replies, self._token, budget, user_id
+                    )
                     answers.extend(more)
                     if not whole:
                         tally.stop(budget.spent_reason)

@@ -21,18 +21,15 @@ import httpx
 
 from connectors.base import (
     AuthFailed,
-    ConnectorError,
-    NotFound,
     PermissionMissing,
-    RateLimited,
     Unavailable,
 )
-from connectors.graph import classify_graph_error, cursor_after, edge_rows, require_dict
-from connectors.http import RetryPolicy, request_json
+from connectors.graph_client import REDACTED, GraphClient
+from connectors.http import RetryPolicy
+from connectors.parsing import as_text
 
 logger = logging.getLogger(__name__)
 
-REDACTED = "[redacted]"
 _INPUT_TOKEN = re.compile(r"(input_token=)[^&\s\"']+")
 
 
@@ -94,11 +91,12 @@ class BusinessGraph:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_result_pages: int = 100,
     ) -> None:
-        self._client = client
-        self._root = f"{base_url.rstrip('/')}/{api_version.strip('/')}"
+        # Once a cycle, outside the accounts' throttle: no usage wait, the shared client's
+        # retries, paging and scrubbing of the token from every error message.
+        self._graph = GraphClient(
+            client, base_url=base_url, api_version=api_version, retry=retry, sleep=sleep
+        )
         self._token = system_token
-        self._retry = retry or RetryPolicy()
-        self._sleep = sleep
         # 100 pages of 100 Pages each: far beyond any district; stops a paging loop.
         self._max_result_pages = max_result_pages
         _guard_httpx_log()
@@ -107,45 +105,18 @@ class BusinessGraph:
         return text.replace(self._token, REDACTED) if self._token else text
 
     async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        try:
-            body = await request_json(
-                self._client,
-                "GET",
-                f"{self._root}/{path}",
-                params=params,
-                headers={"Authorization": f"Bearer {self._token}"},
-                classify=classify_graph_error,
-                retry=self._retry,
-                sleep=self._sleep,
-            )
-        except ConnectorError as exc:
-            if self._token and self._token in str(exc):
-                # Graph may echo the token it was given; the cause chain holds no URL.
-                raise _scrubbed(exc, self._scrub(str(exc))) from None
-            raise
-        return require_dict(body, path)
+        return await self._graph.get(path, params, self._token)
 
     async def owned_pages(self, business_id: str) -> list[OwnedPage]:
         """Every Page the business owns, following the `after` cursor on our own base URL."""
         params = {"fields": "id,name", "limit": "100"}
+        path = f"{business_id}/owned_pages"
+        rows = await self._graph.every_row(path, params, self._token, self._max_result_pages)
         pages: dict[str, OwnedPage] = {}
-        seen: set[str] = set()
-        for _ in range(self._max_result_pages):
-            reply = await self._get(f"{business_id}/owned_pages", params)
-            for row in edge_rows(reply, "owned_pages"):
-                if not isinstance(row, dict) or not row.get("id"):
-                    raise Unavailable("malformed reply from owned_pages: a page without id")
-                name = row.get("name")
-                pages[str(row["id"])] = OwnedPage(
-                    str(row["id"]), name if isinstance(name, str) else ""
-                )
-            after = cursor_after(reply)
-            if after is None or after in seen:
-                break
-            seen.add(after)
-            params = {**params, "after": after}
-        else:
-            raise Unavailable(f"owned_pages: more than {self._max_result_pages} result pages")
+        for row in rows:
+            if not isinstance(row, dict) or not row.get("id"):
+                raise Unavailable("malformed reply from owned_pages: a page without id")
+            pages[str(row["id"])] = OwnedPage(str(row["id"]), as_text(row.get("name")))
         logger.info("business %s owns %d Facebook pages", business_id, len(pages))
         return list(pages.values())
 
@@ -173,16 +144,3 @@ class BusinessGraph:
             else (),
             error=self._scrub(str(message))[:200] if message else "",
         )
-
-
-def _scrubbed(exc: ConnectorError, message: str) -> ConnectorError:
-    """The same kind of error as `exc`, with `message`."""
-    if isinstance(exc, AuthFailed):
-        return type(exc)(message, code=exc.code, subcode=exc.subcode)
-    if isinstance(exc, RateLimited):
-        return RateLimited(message, retry_after=exc.retry_after)
-    if isinstance(exc, Unavailable):
-        return Unavailable(message)
-    if isinstance(exc, NotFound):
-        return NotFound(message)
-    return ConnectorError(message, permanent=exc.permanent)

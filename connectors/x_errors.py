@@ -24,15 +24,12 @@ from connectors.base import (
     Unavailable,
     UsageCapReached,
 )
+from connectors.parsing import as_text
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_AFTER = 60.0
 _TOKENISH = re.compile(r"[A-Za-z0-9%_\-]{40,}")
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def reset_in(response: httpx.Response, now: datetime) -> float | None:
@@ -50,8 +47,8 @@ def is_usage_cap(body: dict[str, Any]) -> bool:
     """X's spent-cap problem: title UsageCapExceeded, type .../problems/usage-capped."""
     problems = [body, *_problems(body)]
     return any(
-        _text(p.get("title")) == "UsageCapExceeded"
-        or _text(p.get("type")).endswith("/usage-capped")
+        as_text(p.get("title")) == "UsageCapExceeded"
+        or as_text(p.get("type")).endswith("/usage-capped")
         for p in problems
     )
 

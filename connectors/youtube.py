@@ -41,10 +41,11 @@ from connectors.base import (
     Unavailable,
 )
 from connectors.budget import CallBudget, Tally
-from connectors.graph import parse_time, require_dict
 from connectors.http import RetryPolicy, request_json
+from connectors.options import ReadOptions
+from connectors.parsing import as_dict, as_text, parse_time, require_dict
 from connectors.sync import SyncLedger
-from connectors.youtube_comments import ThreadReader, _dict, _text, map_threads
+from connectors.youtube_comments import ThreadReader, map_threads
 from connectors.youtube_quota import DailyQuota
 
 logger = logging.getLogger(__name__)
@@ -138,10 +139,7 @@ class YouTubeConnector(ThreadReader):
         client_credentials: dict[str, str] | None = None,
         grants: Mapping[str, str] | None = None,
         token_path: str = TOKEN_PATH,
-        max_posts: int = 10,
-        max_comments: int = 50,
-        max_calls_per_account: int = 50,
-        comment_horizon_days: int = 90,
+        read: ReadOptions = ReadOptions(),
         quota: DailyQuota | None = None,
         daily_quota: int = 10_000,
         retry: RetryPolicy | None = None,
@@ -160,10 +158,10 @@ class YouTubeConnector(ThreadReader):
         )
         self._grants = dict(grants or {})
         self._token_url = f"{self._base}/{token_path.lstrip('/')}"
-        self._max_posts = min(max_posts, 50)
-        self._max_comments = min(max_comments, 100)
-        self._max_calls = max_calls_per_account
-        self._horizon_days = comment_horizon_days
+        self._max_posts = min(read.max_posts, 50)
+        self._max_comments = min(read.max_comments, 100)
+        self._max_calls = read.max_calls_per_account
+        self._horizon_days = read.comment_horizon_days
         self.quota = quota or DailyQuota(daily_quota, clock)
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -266,7 +264,7 @@ class YouTubeConnector(ThreadReader):
             raise Unavailable("malformed reply from channels: items is not a list")
         if not items:
             raise NotFound(f"YouTube channel {platform_id} not found")
-        channel = _dict(items[0])
+        channel = as_dict(items[0])
         if not channel.get("id"):
             raise Unavailable("malformed reply from channels: a channel without id")
         unexposed: dict[Fact, str] = {
@@ -274,8 +272,8 @@ class YouTubeConnector(ThreadReader):
             Fact.ADMINS: "YouTube does not list channel managers",
             Fact.COMMENT_SETTING: "YouTube does not reliably expose the channel's comment setting",
         }
-        uploads = _text(
-            _dict(_dict(channel.get("contentDetails")).get("relatedPlaylists")).get("uploads")
+        uploads = as_text(
+            as_dict(as_dict(channel.get("contentDetails")).get("relatedPlaylists")).get("uploads")
         )
         posts = await self._uploads(uploads) if uploads and budget.take() else []
         last_post_at = max((p.created_at for p in posts), default=None)
@@ -329,31 +327,33 @@ class YouTubeConnector(ThreadReader):
         comment_setting: str,
         unexposed: dict[Fact, str],
     ) -> AccountSnapshot:
-        snippet = _dict(channel.get("snippet"))
-        thumbnails = _dict(snippet.get("thumbnails"))
+        snippet = as_dict(channel.get("snippet"))
+        thumbnails = as_dict(snippet.get("thumbnails"))
         picture = next(
             (
-                _text(_dict(thumbnails.get(size)).get("url"))
+                as_text(as_dict(thumbnails.get(size)).get("url"))
                 for size in ("high", "medium", "default")
                 if size in thumbnails
             ),
             "",
         )
-        privacy = _text(_dict(channel.get("status")).get("privacyStatus"))
-        description = _text(snippet.get("description"))
+        privacy = as_text(as_dict(channel.get("status")).get("privacyStatus"))
+        description = as_text(snippet.get("description"))
         # The API no longer returns a channel's links: the website is the first link in the
         # description, where schools put it.
         link = _URL.search(description)
-        handle = _text(snippet.get("customUrl"))
+        handle = as_text(snippet.get("customUrl"))
         return AccountSnapshot(
             platform="youtube",
             platform_id=channel_id,
             fetched_at=self._clock(),
-            name=_text(snippet.get("title")),
+            name=as_text(snippet.get("title")),
             about=description,
             website=link.group(0).rstrip(".,)") if link else "",
-            banner_url=_text(
-                _dict(_dict(channel.get("brandingSettings")).get("image")).get("bannerExternalUrl")
+            banner_url=as_text(
+                as_dict(as_dict(channel.get("brandingSettings")).get("image")).get(
+                    "bannerExternalUrl"
+                )
             ),
             picture_url=picture,
             # Unlisted is reachable by anyone with the link: more public than private.
@@ -381,13 +381,13 @@ class YouTubeConnector(ThreadReader):
             return []  # a channel that never uploaded has no uploads playlist
         posts = []
         for item in body.get("items", []) if isinstance(body.get("items"), list) else []:
-            details = _dict(_dict(item).get("contentDetails"))
-            video = _text(details.get("videoId"))
+            details = as_dict(as_dict(item).get("contentDetails"))
+            video = as_text(details.get("videoId"))
             if not video:
                 raise Unavailable("malformed reply from playlistItems: an item without videoId")
             when = parse_time(details.get("videoPublishedAt"), "playlistItems")
-            snippet = _dict(_dict(item).get("snippet"))
-            words = [_text(snippet.get("title")), _text(snippet.get("description"))]
+            snippet = as_dict(as_dict(item).get("snippet"))
+            words = [as_text(snippet.get("title")), as_text(snippet.get("description"))]
             posts.append(
                 Post(
                     video,

@@ -16,7 +16,7 @@ from typing import Any
 
 from connectors.base import Comment, Post, Unavailable
 from connectors.budget import CallBudget, Tally
-from connectors.graph import parse_time
+from connectors.parsing import as_dict, as_text, parse_time
 from connectors.sync import SyncLedger
 
 logger = logging.getLogger(__name__)
@@ -26,26 +26,18 @@ logger = logging.getLogger(__name__)
 UNKNOWN_VIDEO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _comment(row: Any, channel_id: str, held: bool, replied: bool = False) -> Comment:
     """One comment resource (top-level or reply) as a Comment."""
-    row = _dict(row)
-    snippet = _dict(row.get("snippet"))
+    row = as_dict(row)
+    snippet = as_dict(row.get("snippet"))
     if not row.get("id"):
         raise Unavailable("malformed reply from commentThreads: a comment without id")
-    author_id = _text(_dict(snippet.get("authorChannelId")).get("value"))
+    author_id = as_text(as_dict(snippet.get("authorChannelId")).get("value"))
     return Comment(
         comment_id=str(row["id"]),
         created_at=parse_time(snippet.get("publishedAt"), "commentThreads"),
-        author=_text(snippet.get("authorDisplayName")),
-        text=_text(snippet.get("textOriginal")) or _text(snippet.get("textDisplay")),
+        author=as_text(snippet.get("authorDisplayName")),
+        text=as_text(snippet.get("textOriginal")) or as_text(snippet.get("textDisplay")),
         # viewerRating is the OAuth user's own rating: with the owner's token, liked by the channel.
         liked_by_account=snippet.get("viewerRating") == "like",
         replied_by_account=replied,
@@ -59,14 +51,14 @@ def map_threads(threads: list[dict[str, Any]], channel_id: str, uploads: list[Po
     by_video: dict[str, list[Comment]] = {}
     own: dict[str, list[str]] = {}  # the channel's own replies, kept for what they say
     for thread in threads:
-        snippet = _dict(thread.get("snippet"))
+        snippet = as_dict(thread.get("snippet"))
         held = thread.get("_held") is True
-        replies = _dict(thread.get("replies")).get("comments")
+        replies = as_dict(thread.get("replies")).get("comments")
         replies = replies if isinstance(replies, list) else []
         others = [_comment(r, channel_id, held) for r in replies]
         answered = any(c.by_account for c in others)
         top = _comment(snippet.get("topLevelComment"), channel_id, held, answered)
-        video = _text(snippet.get("videoId")) or "channel"
+        video = as_text(snippet.get("videoId")) or "channel"
         by_video.setdefault(video, []).extend([top, *(c for c in others if not c.by_account)])
         own.setdefault(video, []).extend(c.text for c in others if c.by_account and c.text)
     # A video missing from the latest uploads is older than all of them.
@@ -124,18 +116,18 @@ class ThreadReader:
             items = body.get("items", [])
             if not isinstance(items, list):
                 raise Unavailable("malformed reply from commentThreads: items is not a list")
-            inside = [_dict(i) for i in items if _active_since(_dict(i)) >= horizon]
+            inside = [as_dict(i) for i in items if _active_since(as_dict(i)) >= horizon]
             held = status == "heldForReview"
             for thread in inside:
                 rows.append({**thread, "_held": held})
-                total = _dict(thread.get("snippet")).get("totalReplyCount")
+                total = as_dict(thread.get("snippet")).get("totalReplyCount")
                 marker = f"{_active_since(thread).isoformat()}|{total}"
                 thread_id = str(thread.get("id", ""))
                 # Neither the comment nor its reply count moved: its replies need no listing.
                 mark = ledger.unchanged(thread_id, marker)
                 if mark is not None:
                     tally.add(mark.comments, mark.comments)
-                    carried = _dict(thread.get("replies")).get("comments")
+                    carried = as_dict(thread.get("replies")).get("comments")
                     carried_count = len(carried) if isinstance(carried, list) else 0
                     ledger.omitted += isinstance(total, int) and total > carried_count
                     continue
@@ -155,10 +147,10 @@ class ThreadReader:
         self, thread: dict[str, Any], grant: str, budget: CallBudget, tally: Tally
     ) -> int:
         """A thread "doesn't necessarily contain all replies": list them by parentId when short."""
-        snippet = _dict(thread.get("snippet"))
+        snippet = as_dict(thread.get("snippet"))
         total = snippet.get("totalReplyCount")
         total = total if isinstance(total, int) else 0
-        replies = _dict(thread.get("replies")).get("comments")
+        replies = as_dict(thread.get("replies")).get("comments")
         carried = replies if isinstance(replies, list) else []
         if total > len(carried) and not tally.stopped:
             params = {"part": "snippet", "parentId": str(thread.get("id", "")), "maxResults": "100"}
@@ -167,7 +159,7 @@ class ThreadReader:
                 if not budget.take():
                     tally.stop(budget.spent_reason)
                     # Keep what both reads gave, once each.
-                    merged = {str(_dict(r).get("id")): r for r in [*carried, *found]}
+                    merged = {str(as_dict(r).get("id")): r for r in [*carried, *found]}
                     carried = list(merged.values())
                     break
                 body = await self._list("comments", params, grant)
@@ -195,7 +187,7 @@ def _settled(thread: dict[str, Any], channel_id: str) -> bool:
 
 def _active_since(thread: dict[str, Any]) -> datetime:
     """The latest time on a thread's top-level comment (published or updated)."""
-    top = _dict(_dict(_dict(thread.get("snippet")).get("topLevelComment")).get("snippet"))
+    top = as_dict(as_dict(as_dict(thread.get("snippet")).get("topLevelComment")).get("snippet"))
     times = [top.get("updatedAt"), top.get("publishedAt")]
     found = [parse_time(t, "commentThreads") for t in times if isinstance(t, str)]
     return max(found, default=UNKNOWN_VIDEO_TIME)

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from monitor.settings import Platform
+    from monitor.platforms.base import PlatformConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +48,12 @@ class LimitPolicy:
             raise ValueError("grow_below_percent must not exceed shrink_at_percent")
 
 
-def ceiling(cfg: Platform) -> int:
+def ceiling(cfg: PlatformConfig) -> int:
     """The most fetches at once: `max_concurrency`, never below the starting `concurrency`."""
     return max(cfg.concurrency, cfg.max_concurrency)
 
 
-def policy_for(cfg: Platform | None, fixed: int | None = None) -> LimitPolicy:
+def policy_for(cfg: PlatformConfig | None, fixed: int | None = None) -> LimitPolicy:
     """A platform's policy; `fixed` (a caller's override) pins the limit there."""
     if fixed is not None:
         return LimitPolicy(start=fixed, maximum=fixed, minimum=fixed)

@@ -236,7 +236,7 @@ def _finish_quietly(
 def _gate(app: App, platform: str, override: Mapping[str, int] | None) -> Gate:
     """The platform's adaptive limit; a caller's `concurrency` override fixes it."""
     fixed = override.get(platform) if override else None
-    cfg = app.settings.platforms.get(platform)  # type: ignore[call-overload]
+    cfg = app.settings.platforms.get(platform)
     return Gate(AdaptiveLimit(policy_for(cfg, fixed)))
 
 

@@ -10,7 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -22,9 +22,6 @@ from monitor.registry import Account
 from monitor.store.db import transaction
 from monitor.store.faults import delays, retry
 from monitor.store.models import Cycle
-
-if TYPE_CHECKING:
-    from monitor.cycle_writer import Stored
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +49,16 @@ class InternalError(ConnectorError):
 
     def __init__(self, exc: BaseException) -> None:
         super().__init__(f"internal error: {type(exc).__name__}: {exc}")
+
+
+@dataclass
+class Stored:
+    """What one committed batch did: applied to the cycle's counts only after the commit."""
+
+    ok: int = 0
+    failed: int = 0
+    errors_by_kind: Counter[str] = field(default_factory=Counter)
+    changes: Changes = field(default_factory=Changes)
 
 
 @dataclass

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -19,8 +18,8 @@ from sqlalchemy import insert, select
 from checks.base import Finding
 from connectors.base import ConnectorError, SyncMark
 from monitor.context import App
-from monitor.cycle_record import CycleResult, Fence
-from monitor.lapses import Changes, preload, record_findings
+from monitor.cycle_record import CycleResult, Fence, Stored
+from monitor.lapses import preload, record_findings
 from monitor.post_sync import save_marks
 from monitor.registry import Account
 from monitor.store.db import transaction
@@ -99,16 +98,6 @@ def _storing(
     app: App, batch: list[Outcome], cycle_id: int, fence: Fence | None
 ) -> Callable[[], Awaitable[Stored]]:
     return lambda: asyncio.to_thread(_write_batch, app, batch, cycle_id, fence)
-
-
-@dataclass
-class Stored:
-    """What one committed batch did: applied to the cycle's counts only after the commit."""
-
-    ok: int = 0
-    failed: int = 0
-    errors_by_kind: Counter[str] = field(default_factory=Counter)
-    changes: Changes = field(default_factory=Changes)
 
 
 def _write_batch(app: App, batch: list[Outcome], cycle_id: int, fence: Fence | None) -> Stored:

@@ -159,3 +159,8 @@ OptionalPublicUrl = Annotated[str, Field(max_length=URL_MAX), _optional(valid_pu
 SafePath = Annotated[Path, BeforeValidator(_path_text), AfterValidator(_path)]
 # A URL path segment (API version, business id): letters, digits, ".", "_", "-".
 Segment = Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9._-]*$")]
+# The *name* of a secret (environment variable or systemd credential), never its value:
+# a value pasted by mistake ("EAAB...") fails this shape and is never echoed back.
+SECRET_NAME = r"^[A-Z][A-Z0-9_]*$"
+SecretName = Annotated[str, Field(max_length=100, pattern=SECRET_NAME)]
+OptionalSecretName = Annotated[str, Field(max_length=100, pattern=r"^$|" + SECRET_NAME)]

@@ -18,9 +18,9 @@ import httpx
 from connectors import google_device
 from connectors.base import ConnectorError
 from connectors.http import Sleep, build_client
-from monitor.connect import youtube_oauth
 from monitor.context import App
 from monitor.errors import UserError
+from monitor.platforms.youtube import YOUTUBE, youtube_oauth
 from monitor.youtube_grants import grants_folder, save_grant
 
 logger = logging.getLogger(__name__)
@@ -71,10 +71,10 @@ async def connect_youtube(
     """Run the device flow for one account's channel; returns the grant file written."""
     settings = app.settings
     channel = _find_channel(app, account_id)
-    cfg = settings.platforms.get("youtube")
+    cfg = YOUTUBE.configured(settings.platforms)
     if cfg is None or not cfg.enabled:
         raise UserError.one(str(settings.source), "platforms.youtube", "is not configured")
-    credentials, _ = youtube_oauth(settings, cfg, env)
+    credentials, _ = youtube_oauth(cfg, str(settings.source), env)
     if credentials is None:
         raise UserError.one(
             str(settings.source), "platforms.youtube.oauth_client_secret", "is not set"

@@ -34,9 +34,13 @@ from connectors.http import RetryPolicy, build_client
 from connectors.ownership import BusinessGraph, TokenInfo
 from monitor.context import App
 from monitor.lapses import Changes, record_findings
+from monitor.platforms import LABELS
+from monitor.platforms.base import GraphConfig
+from monitor.platforms.facebook import FACEBOOK
+from monitor.platforms.instagram import INSTAGRAM
+from monitor.platforms.youtube import YOUTUBE
 from monitor.registry import Account
 from monitor.secrets import SecretMissing, resolve_secret
-from monitor.settings import Platform
 from monitor.store.db import transaction
 from monitor.store.models import OPEN_STATES, AccountRow, CheckRun, CheckState, Lapse
 from monitor.youtube_grants import grants_folder, load_grants
@@ -148,6 +152,7 @@ def health_findings(
         findings[credential_id(platform)] = credential_finding(
             platform,
             at,
+            label=LABELS.get(platform, platform),
             token=_token_facts(facts.token) if facts else None,
             token_error=facts.token_error if facts else "",
             auth_failures=seen.auth_failures,
@@ -179,7 +184,7 @@ async def check_health(
 ) -> Changes:
     """Read Facebook's business and token facts, judge every credential, record the findings."""
     settings = app.settings
-    cfg = settings.platforms.get("facebook")
+    cfg = FACEBOOK.configured(settings.platforms)
     facebook: FacebookFacts | None = None
     business_id = cfg.business_id if cfg is not None and cfg.enabled else ""
     if cfg is not None and cfg.enabled and cfg.token_secret:
@@ -208,7 +213,7 @@ async def check_health(
 
 @asynccontextmanager
 async def _business_graph(
-    platform: str, cfg: Platform, env: Mapping[str, str] | None, client: httpx.AsyncClient | None
+    platform: str, cfg: GraphConfig, env: Mapping[str, str] | None, client: httpx.AsyncClient | None
 ) -> AsyncIterator[BusinessGraph | None]:
     """A Graph client with `cfg`'s system token (its own HTTP client unless one is given).
 
@@ -229,7 +234,7 @@ async def _business_graph(
         yield BusinessGraph(
             http,
             base_url=cfg.base_url,
-            api_version=cfg.api_version or "v26.0",
+            api_version=cfg.graph_version,
             system_token=token,
             retry=RetryPolicy(max_retries=cfg.max_retries),
         )
@@ -239,7 +244,7 @@ async def _inspect_instagram(
     app: App, env: Mapping[str, str] | None, client: httpx.AsyncClient | None, business_id: str
 ) -> FacebookFacts | None:
     """What debug_token says about the token Instagram is read with (its scopes)."""
-    cfg = app.settings.platforms.get("instagram")
+    cfg = INSTAGRAM.configured(app.settings.platforms)
     if cfg is None or not cfg.enabled or not cfg.token_secret:
         return None
     facts = FacebookFacts()
@@ -256,7 +261,7 @@ async def _inspect_instagram(
 
 def _without_grant(app: App, env: Mapping[str, str] | None) -> list[str]:
     """YouTube accounts whose channel has no grant of its own (none when one grant serves all)."""
-    cfg = app.settings.platforms.get("youtube")
+    cfg = YOUTUBE.configured(app.settings.platforms)
     if cfg is None or not cfg.enabled or cfg.refresh_token_secret:
         return []
     grants = load_grants(grants_folder(app.settings.state_dir, env))

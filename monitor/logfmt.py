@@ -1,7 +1,7 @@
 """Logs as one `key=value` line per event (journald-friendly), with secrets redacted.
 
 `logger.info("cycle finished", extra={"accounts": 12})` gives
-`ts=... level=info logger=monitor.daemon msg="cycle finished" accounts=12`.
+`ts=... level=info logger=socmon.daemon msg="cycle finished" accounts=12`.
 Tracebacks are folded into one quoted `exc=` value so an event never spans lines.
 """
 

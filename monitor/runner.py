@@ -15,50 +15,29 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from checks.base import CheckSpec
-from checks.capabilities import CAPABILITIES, Mode, checks_for
-from connectors.base import AccountSnapshot, Connector, Fact
+from checks.capabilities import checks_for
+from connectors.base import Connector
+from connectors.no_api import NoApiConnector
 from monitor.attest import latest_attesters
 from monitor.connect import open_connectors
 from monitor.context import App
 from monitor.cycle import CycleResult, run_cycle
 from monitor.cycle_record import Fence
 from monitor.health import check_health
+from monitor.platforms import PLATFORMS
 from monitor.registry import Account
 from monitor.roster import roster_key
 from monitor.secrets import SecretMissing
 
 logger = logging.getLogger(__name__)
 
-GROUPS_GONE = "the Facebook Groups API was removed on 2024-04-22"
-
-
-class NoApiConnector:
-    """A platform no API can read: an empty snapshot that says every fact is unexposed.
-
-    Only attested and impossible checks run on such a platform (see the capability
-    table), so nothing reads the empty fields as clean; the snapshot carries the clock.
-    """
-
-    def __init__(self, platform: str, reason: str, clock: Callable[[], datetime]) -> None:
-        self.platform = platform
-        self._reason = reason
-        self._clock = clock
-
-    async def fetch(self, platform_id: str) -> AccountSnapshot:
-        return AccountSnapshot(
-            platform=self.platform,
-            platform_id=platform_id,
-            fetched_at=self._clock(),
-            unexposed={fact: self._reason for fact in Fact},
-        )
-
 
 def _no_api_platforms(clock: Callable[[], datetime]) -> dict[str, Connector]:
-    """Platforms whose every check is attested or impossible."""
+    """Platforms declared without a connector: every check is attested or impossible."""
     return {
-        platform: NoApiConnector(platform, GROUPS_GONE, clock)
-        for platform, table in CAPABILITIES.items()
-        if all(cap.mode is not Mode.API for cap in table.values())
+        spec.id: NoApiConnector(spec.id, spec.no_api_reason, clock)
+        for spec in PLATFORMS
+        if spec.connect is None
     }
 
 

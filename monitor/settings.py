@@ -32,21 +32,21 @@ from monitor.fieldtypes import (
     Domain,
     Email,
     Host,
-    HttpUrl,
     Ident,
     Name,
     OptionalEmail,
     OptionalHost,
+    OptionalSecretName,
     SafePath,
-    Segment,
+    SecretName,
     Text,
     in_domains,
 )
 from monitor.inputs import CONFIG_MAX_BYTES, read_text
+from monitor.platforms import PlatformConfig, validate_tables
 from monitor.settings_web import Web
 
 DEFAULT_CONFIG_PATH = Path("/etc/socmon/socmon.toml")
-SECRET_NAME = r"^[A-Z][A-Z0-9_]*$"
 
 
 class _Section(BaseModel):
@@ -90,34 +90,6 @@ class District(_Section):
         return value
 
 
-class Platform(_Section):
-    enabled: StrictBool = True
-    base_url: HttpUrl
-    api_version: Segment = ""
-    # Names of secrets (environment variable / credential name), never the values.
-    token_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
-    refresh_token_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
-    # YouTube: the OAuth client (JSON client_id, client_secret) that per-channel grants use.
-    oauth_client_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
-    # YouTube: Google's OAuth host for the device flow (device code and token endpoints).
-    oauth_url: HttpUrl = "https://oauth2.googleapis.com"
-    business_id: Segment = ""
-    # Accounts fetched at once: a cycle starts at `concurrency` and adapts to the platform's
-    # usage and latency up to `max_concurrency` (monitor.concurrency); equal values fix it.
-    concurrency: int = Field(16, ge=1, le=256)
-    max_concurrency: int = Field(64, ge=1, le=256)
-    timeout_seconds: float = Field(10.0, gt=0, le=120)
-    max_retries: int = Field(3, ge=0, le=10)
-    # Page sizes: posts and comments asked for per call (every page is followed to the end).
-    max_posts: int = Field(10, ge=1, le=100)
-    max_comments: int = Field(50, ge=1, le=500)
-    # Requests one account may cost per cycle; past it the account's comments are unknown.
-    max_calls_per_account: int = Field(50, ge=2, le=100_000)
-    # Posts published or commented on in this many days have every comment read.
-    comment_horizon_days: int = Field(90, ge=1, le=3650)
-    daily_quota: int = Field(10_000, ge=1, le=100_000_000)
-
-
 class Schedule(_Section):
     check_every_minutes: int = Field(60, ge=5, le=24 * 60)
     # Checks run only between these hours (district time), inclusive.
@@ -131,7 +103,7 @@ class Smtp(_Section):
     port: int = Field(587, ge=1, le=65535)
     security: Literal["starttls", "tls", "plain"] = "starttls"
     username: Ident = ""
-    password_secret: str = Field("", max_length=100, pattern=r"^$|" + SECRET_NAME)
+    password_secret: OptionalSecretName = ""
     sender: Email = "socmon@localhost"
     timeout_seconds: float = Field(30.0, gt=0, le=300)
 
@@ -153,7 +125,7 @@ class Metrics(_Section):
 
 class Students(_Section):
     # Name of the secret holding the HMAC key the consent roster's name hashes are made with.
-    key_secret: str = Field("SOCMON_ROSTER_KEY", pattern=SECRET_NAME)
+    key_secret: SecretName = "SOCMON_ROSTER_KEY"
 
 
 class Database(_Section):
@@ -194,7 +166,8 @@ class Settings(_Section):
     database_url: str = Field("", max_length=2048)
     outbox_dir: SafePath | None = None
     schedule: Schedule = Schedule()
-    platforms: dict[Literal["facebook", "instagram", "x", "youtube"], Platform] = {}
+    # Each table validated by its platform's own model (monitor.platforms).
+    platforms: dict[str, PlatformConfig] = {}
     checks: CheckOptions = CheckOptions()
     smtp: Smtp = Smtp()
     digest: Digest = Digest()
@@ -206,6 +179,11 @@ class Settings(_Section):
     status: StatusAlerts = StatusAlerts()
     # Where the file was read from; registry and logo paths are relative to it.
     source: Path = Path("socmon.toml")
+
+    @field_validator("platforms", mode="before")
+    @classmethod
+    def _per_platform(cls, value: object) -> object:
+        return validate_tables(value)
 
     @property
     def db_url(self) -> str:

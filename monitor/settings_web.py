@@ -7,9 +7,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from monitor.fieldtypes import Host, OptionalPublicUrl, SafePath
+from monitor.fieldtypes import Host, OptionalPublicUrl, SafePath, SecretName
 
-SECRET_NAME = r"^[A-Z][A-Z0-9_]*$"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 Role = Literal["comms", "manager", "it"]
 
@@ -25,7 +24,7 @@ class Oidc(_Section):
     issuer: str = Field(min_length=8, max_length=500)
     client_id: str = Field(min_length=1, max_length=500)
     # The *name* of the secret holding the client secret, never the secret itself.
-    client_secret_secret: str = Field(pattern=SECRET_NAME)
+    client_secret_secret: SecretName
     allowed_domains: tuple[str, ...] = Field(min_length=1)
     scopes: tuple[str, ...] = ("openid", "email", "profile")
     # A claim listing groups or app roles (Entra "groups"/"roles"); empty: roles come only
@@ -61,7 +60,7 @@ class Web(_Section):
     unix_socket: SafePath | None = None
     # Public address of the web page, used for links in digests; empty: no links.
     public_url: OptionalPublicUrl = ""
-    secret_key_secret: str = Field("SOCMON_WEB_SECRET", max_length=100, pattern=SECRET_NAME)
+    secret_key_secret: SecretName = "SOCMON_WEB_SECRET"
     trusted_user_header: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
     # A session ends this long after sign-in (absolute) or after this long unused (idle).
     session_hours: int = Field(12, ge=1, le=24 * 30)

@@ -154,7 +154,7 @@ def _account_for(by_id: dict[str, Account], account_id: str, audience: str) -> A
         platform = account_id.split("-")[1] if account_id.count("-") else ""
         account = Account.model_construct(
             id=account_id,
-            platform=platform if platform in PLATFORMS else "facebook",  # type: ignore[arg-type]
+            platform=platform if platform in PLATFORMS else "facebook",
             platform_id=account_id.rsplit("-", 1)[-1],
             school="(district)",
             kind="school",
@@ -163,7 +163,6 @@ def _account_for(by_id: dict[str, Account], account_id: str, audience: str) -> A
             principals=(),
             website="",
             approval="",
-            credential="",
         )
         by_id[account_id] = account
     return account

@@ -8,32 +8,22 @@ from urllib.parse import quote
 
 from pydantic import SecretStr
 
+from monitor.platforms import LABELS, by_id
 from monitor.secrets import SecretMissing, resolve_secret
 from monitor.settings import Settings
 from monitor.signed_links import Purpose, link_url, make_link_token
 
 logger = logging.getLogger(__name__)
 
-_PLATFORM_URLS = {
-    "facebook": "https://www.facebook.com/{id}",
-    "facebook_group": "https://www.facebook.com/groups/{id}",
-    "instagram": "https://www.instagram.com/{id}/",
-    "x": "https://x.com/{id}",
-    "youtube": "https://www.youtube.com/channel/{id}",
-}
-PLATFORM_LABELS = {
-    "facebook": "Facebook",
-    "facebook_group": "Facebook group",
-    "instagram": "Instagram",
-    "x": "X",
-    "youtube": "YouTube",
-}
+# Derived from the platform declarations, where each platform's label and address live.
+PLATFORM_LABELS = LABELS
 
 
 def account_url(platform: str, platform_id: str) -> str:
     """The public address of an account; the id is quoted so it cannot break the URL."""
-    template = _PLATFORM_URLS.get(platform)
-    if template is None:
+    try:
+        template = by_id(platform).profile_url
+    except KeyError:
         return ""
     return template.format(id=quote(platform_id.lstrip("@"), safe=""))
 

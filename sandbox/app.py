@@ -8,9 +8,7 @@ them into URLs fails here first.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -23,7 +21,6 @@ from starlette.routing import Route
 from sandbox import instagram, x, youtube, youtube_grants
 from sandbox.business import business_routes
 from sandbox.endpoints import (
-    THROTTLE_CODES,
     UNSUPPORTED,
     GraphError,
     accounts_body,
@@ -36,12 +33,12 @@ from sandbox.endpoints import (
     roles_body,
 )
 from sandbox.images import image_route
-from sandbox.world import World, digest
+from sandbox.replies import VERSION, error_response, graph_json
+from sandbox.world import World
 
 logger = logging.getLogger(__name__)
 
 Body = Callable[[], dict[str, Any]]
-VERSION = re.compile(r"v\d+\.\d+")
 
 
 def create_app(world: World) -> Starlette:
@@ -117,51 +114,3 @@ def create_app(world: World) -> Starlette:
         Route("/{rest:path}", unknown),
     ]
     return Starlette(routes=routes)
-
-
-def error_response(world: World, err: GraphError, page_id: str | None) -> Response:
-    """Graph's error envelope."""
-    body: dict[str, Any] = {"message": err.message, "type": "OAuthException", "code": err.code}
-    if err.subcode is not None:
-        body["error_subcode"] = err.subcode
-    if err.code in THROTTLE_CODES or err.code in (1, 2):
-        body["is_transient"] = True
-    body["fbtrace_id"] = "A" + digest(str(world.errors), err.message)[:22]
-    throttled = err.status == 429 or err.code in THROTTLE_CODES
-    return graph_json(world, {"error": body}, page_id, err.status, throttled)
-
-
-def graph_json(
-    world: World,
-    body: dict[str, Any],
-    page_id: str | None,
-    status: int = 200,
-    throttled: bool = False,
-) -> Response:
-    """JSON with X-App-Usage and X-Business-Use-Case-Usage (100 % when throttled).
-
-    A page in `world.throttled_pages` reports its own business usage spent; the app's
-    usage stays as it is, as Graph scopes the two.
-    """
-    app_pct = 100 if throttled else world.usage_percent
-    app_usage = {"call_count": app_pct, "total_cputime": app_pct, "total_time": app_pct}
-    regain = world.regain_minutes if throttled else 0
-    pct = app_pct
-    if page_id is not None and page_id in world.throttled_pages:
-        pct, regain = 100, world.throttled_pages[page_id]
-    business = {
-        page_id or world.business_id: [
-            {
-                "type": "pages",
-                "call_count": pct,
-                "total_cputime": pct,
-                "total_time": pct,
-                "estimated_time_to_regain_access": regain,
-            }
-        ]
-    }
-    headers = {
-        "X-App-Usage": json.dumps(app_usage),
-        "X-Business-Use-Case-Usage": json.dumps(business),
-    }
-    return JSONResponse(body, status_code=status, headers=headers)

@@ -28,6 +28,7 @@ from sandbox.endpoints import (
     int_param,
 )
 from sandbox.graph import encode_cursor
+from sandbox.replies import VERSION, error_response, graph_json
 from sandbox.world import World
 
 logger = logging.getLogger(__name__)
@@ -128,9 +129,6 @@ def _epoch(moment: datetime | None) -> int:
 
 def business_routes(world: World, business: Business | None = None) -> list[Route]:
     """Routes to mount before the page routes (which would take /debug_token for a page id)."""
-    # Imported here: sandbox.app mounts these routes, so it cannot be imported at module level.
-    from sandbox.app import VERSION, error_response, graph_json
-
     known = business or BUSINESSES.get(world.business_id, Business())
 
     async def serve(request: Request, kind: str, build: Any) -> Response:

@@ -15,6 +15,8 @@ from sandbox.graph import (
     ACCOUNT_FIELDS,
     DEFAULT_COMMENT,
     DEFAULT_POST,
+    DEFAULT_ROLES_LIMIT,
+    ROLE_EDGES,
     FieldsError,
     Where,
     comments_edge,
@@ -130,9 +132,12 @@ def own_page(world: World, request: Request, page_id: str) -> Page:
 
 
 def page_body(world: World, request: Request, page_id: str) -> dict[str, Any]:
-    """GET /{page_id}?fields=..."""
+    """GET /{page_id}?fields=...; a refused role edge refuses the whole request, as Graph does."""
     found = own_page(world, request, page_id)
     specs = parse_query_fields(request, "id,name")
+    for name in ROLE_EDGES:
+        if name in specs:
+            check_role_access(world, page_id, name, specs[name].modifiers.get("business"))
     try:
         return render_page(found, specs, where(request))
     except FieldsError as err:
@@ -182,27 +187,41 @@ def cursor_param(request: Request) -> int:
         raise GraphError(400, 100, str(err)) from err
 
 
-def roles_body(world: World, request: Request, page_id: str) -> dict[str, Any]:
-    """GET /{page_id}/roles and /assigned_users: 403 on pages without the permission."""
-    found = own_page(world, request, page_id)
+def check_role_access(world: World, page_id: str, edge: str, business: str | None) -> None:
+    """Refuse a role edge the way Graph does: permission first, then the business parameter."""
     if page_id in world.roles_forbidden:
         raise GraphError(403, 200, FAULT_MESSAGES[200])
-    specs = parse_query_fields(request, "id,name,tasks")
-    try:
-        return render_roles(found, specs)
-    except FieldsError as err:
-        raise GraphError(400, 100, str(err)) from err
-
-
-def assigned_users_body(world: World, request: Request, page_id: str) -> dict[str, Any]:
-    """GET /{page_id}/assigned_users?business=ID: the same shape as roles."""
-    own_page(world, request, page_id)  # the token is checked before the parameters, as Graph does
-    business = request.query_params.get("business")
+    if edge != "assigned_users":
+        return
     if not business:
         raise GraphError(400, 100, "(#100) The parameter business is required")
     if business != world.business_id:
         raise GraphError(400, 100, f"(#100) Invalid business id {business}")
-    return roles_body(world, request, page_id)
+
+
+def roles_body(world: World, request: Request, page_id: str) -> dict[str, Any]:
+    """GET /{page_id}/roles: 403 on pages without the permission."""
+    return role_edge_body(world, request, page_id, "roles")
+
+
+def assigned_users_body(world: World, request: Request, page_id: str) -> dict[str, Any]:
+    """GET /{page_id}/assigned_users?business=ID: the same shape as roles."""
+    return role_edge_body(world, request, page_id, "assigned_users")
+
+
+def role_edge_body(world: World, request: Request, page_id: str, edge: str) -> dict[str, Any]:
+    """One page of a role edge; the token is checked before the parameters, as Graph does."""
+    found = own_page(world, request, page_id)
+    business = request.query_params.get("business")
+    check_role_access(world, page_id, edge, business)
+    fields = request.query_params.get("fields") or "id,name,tasks"
+    limit, offset = int_param(request, "limit", DEFAULT_ROLES_LIMIT), cursor_param(request)
+    path = f"{where(request).api}/{page_id}/{edge}"
+    query = {"business": business} if business else {}
+    try:
+        return render_roles(found, fields, limit, offset, path, query)
+    except FieldsError as err:
+        raise GraphError(400, 100, str(err)) from err
 
 
 def parse_query_fields(request: Request, default: str) -> dict[str, Any]:

@@ -21,7 +21,10 @@ logger = logging.getLogger(__name__)
 PAGE_FIELDS = {
     "id", "name", "about", "description", "website", "emails", "link", "is_published",
     "cover", "picture", "posts", "category", "username", "fan_count", "followers_count",
+    "roles", "assigned_users",
 }  # fmt: skip
+# Edges listing people with a role: `fields=roles.limit(N){id,name,tasks}` on the page.
+ROLE_EDGES = ("roles", "assigned_users")
 POST_FIELDS = {
     "id", "created_time", "updated_time", "permalink_url", "message", "comments", "attachments",
 }  # fmt: skip
@@ -36,6 +39,7 @@ DEFAULT_POST = "id,created_time,message"
 DEFAULT_COMMENT = "id,created_time,from,message"
 DEFAULT_POSTS_LIMIT = 10
 DEFAULT_COMMENTS_LIMIT = 50
+DEFAULT_ROLES_LIMIT = 25
 
 _TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
 _MODIFIER = re.compile(r"\.([a-z_]+)\(([^()]*)\)")
@@ -148,6 +152,12 @@ def render_page(page: Page, specs: dict[str, FieldSpec], where: Where) -> dict[s
         elif name == "posts":
             limit = spec.limit(DEFAULT_POSTS_LIMIT)
             out["posts"] = posts_edge(page, spec.sub_text or DEFAULT_POST, limit, 0, where)
+        elif name in ROLE_EDGES:
+            # Callers check access and the `business` modifier first (sandbox.endpoints).
+            limit = spec.limit(DEFAULT_ROLES_LIMIT)
+            query = {"business": spec.modifiers["business"]} if "business" in spec.modifiers else {}
+            path = f"{where.api}/{page.id}/{name}"
+            out[name] = render_roles(page, spec.sub_text or "id,name", limit, 0, path, query)
         elif plain.get(name) not in (None, ""):
             out[name] = plain[name]  # like Graph, empty strings are left out
     out.setdefault("id", page.id)
@@ -285,11 +295,17 @@ def decode_cursor(raw: str | None) -> int:
     return int(number)
 
 
-def render_roles(page: Page, specs: dict[str, FieldSpec]) -> dict[str, Any]:
-    """The roles / assigned_users list."""
+def render_roles(
+    page: Page, fields: str, limit: int, offset: int, path: str, query: dict[str, str]
+) -> dict[str, Any]:
+    """`limit` people from `offset` of the roles / assigned_users list, with a `next` link."""
+    specs = parse_fields(fields)
     require_known(specs, ROLE_FIELDS, "User")
     rows = []
-    for role in page.roles:
+    chosen = page.roles[offset : offset + limit]
+    for role in chosen:
         values: dict[str, Any] = {"id": role.user_id, "name": role.name, "tasks": list(role.tasks)}
         rows.append({name: values[name] for name in specs} | {"id": role.user_id})
-    return {"data": rows}
+    more = offset + len(chosen) < len(page.roles)
+    params = query | {"fields": fields, "limit": str(limit)} if more else None
+    return edge(rows, offset, path, params)

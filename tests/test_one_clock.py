@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("monitor", "connectors", "checks", "notifications", "sandbox")
+PACKAGES = ("socmon", "monitor", "connectors", "checks", "notifications", "sandbox")
 
 # The App's clock (monitor.context.utcnow) and the stand-alone sandbox's own entry point.
 ALLOWED = {"monitor/context.py", "sandbox/__main__.py"}

@@ -21,7 +21,7 @@ ALL = (*FACEBOOK_SCOPES, BUSINESS_SCOPE)
 
 def facebook(token: TokenFacts | None) -> tuple[str, str]:
     needed = needed_scopes("facebook", business_id="82")
-    finding = credential_finding("facebook", NOW, token=token, needed=needed)
+    finding = credential_finding("facebook", NOW, label="Facebook", token=token, needed=needed)
     assert finding.check_id == "connector_health"
     return finding.status.value, finding.detail
 
@@ -71,18 +71,22 @@ def test_an_invalid_or_revoked_token_lapses() -> None:
 
 
 def test_an_authentication_failure_during_the_cycle_lapses_for_any_platform() -> None:
-    finding = credential_finding("x", NOW, auth_failures=["X token rejected"], accounts_read=0)
+    finding = credential_finding(
+        "x", NOW, label="X", auth_failures=["X token rejected"], accounts_read=0
+    )
     assert finding.status == "lapse"
     assert finding.detail.startswith("credential-x: the X credential was refused for 1 account")
 
 
 def test_a_credential_that_read_accounts_without_failure_passes() -> None:
-    finding = credential_finding("youtube", NOW, accounts_read=4)
+    finding = credential_finding("youtube", NOW, label="YouTube", accounts_read=4)
     assert finding.status == "pass"
 
 
 def test_a_token_that_could_not_be_inspected_and_read_nothing_is_unknown() -> None:
-    finding = credential_finding("facebook", NOW, token_error="Facebook unavailable")
+    finding = credential_finding(
+        "facebook", NOW, label="Facebook", token_error="Facebook unavailable"
+    )
     assert finding.status == "unknown"
     assert "Facebook unavailable" in finding.detail
 
@@ -97,7 +101,7 @@ def test_one_snapshot_alone_is_unknown_never_pass() -> None:
 
 def test_a_spent_x_usage_cap_is_a_lapse_for_it_naming_the_cap() -> None:
     cap = "the X monthly read cap is reached. X said (HTTP 429): UsageCapExceeded"
-    finding = credential_finding("x", NOW, capped=[cap, cap], accounts_read=0)
+    finding = credential_finding("x", NOW, label="X", capped=[cap, cap], accounts_read=0)
     assert finding.status == "lapse"
     assert "hit its usage cap: 2 accounts unread" in finding.detail
     assert "the X monthly read cap is reached" in finding.detail
@@ -105,7 +109,9 @@ def test_a_spent_x_usage_cap_is_a_lapse_for_it_naming_the_cap() -> None:
 
 
 def test_youtube_channels_without_their_own_grant_are_named_in_a_lapse() -> None:
-    finding = credential_finding("youtube", NOW, without_grant=["bayview-yt"], accounts_read=3)
+    finding = credential_finding(
+        "youtube", NOW, label="YouTube", without_grant=["bayview-yt"], accounts_read=3
+    )
     assert finding.status == "lapse"
     assert "lacks the channel's own grant for 1 channel (bayview-yt)" in finding.detail
     assert "socmon connect youtube ACCOUNT" in finding.detail
@@ -115,7 +121,7 @@ def test_youtube_channels_without_their_own_grant_are_named_in_a_lapse() -> None
 def test_instagram_names_the_missing_instagram_permission() -> None:
     token = TokenFacts(is_valid=True, scopes=("instagram_basic", "pages_read_engagement"))
     needed = needed_scopes("instagram", business_id="300000000000082")
-    finding = credential_finding("instagram", NOW, token=token, needed=needed)
+    finding = credential_finding("instagram", NOW, label="Instagram", token=token, needed=needed)
     assert finding.status == "lapse"
     assert "lacks the permission instagram_manage_comments, business_management" in finding.detail
 

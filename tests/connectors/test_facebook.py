@@ -1,4 +1,12 @@
-"""FacebookConnector against respx routes serving recorded-shape Graph replies."""
+"""FacebookConnector against respx routes serving recorded-shape Graph replies.
+
+The page call expands the role edges in its `fields=` (Graph API field expansion guide,
+developers.facebook.com/docs/graph-api/guides/field-expansion: `.limit(N)` on an edge, nested
+`{...}` sub-fields, one request); the people come from the Page Roles and Page Assigned Users
+references (developers.facebook.com/docs/graph-api/reference/page/roles,
+.../reference/page/assigned_users: `id`, `name`, `tasks`, `business` parameter). A refused
+role edge refuses the whole expanded request, so the connector falls back to separate calls.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import graph_factory
 import httpx
 import pytest
 import respx
@@ -22,8 +31,11 @@ from connectors.base import (
     RateLimited,
     Unavailable,
 )
-from connectors.facebook import FacebookConnector, classify_graph_error, page_fields, parse_time
+from connectors.facebook import FacebookConnector, RolesApart
+from connectors.facebook_page import admin_fields, page_fields
+from connectors.graph import classify_graph_error
 from connectors.http import RetryPolicy
+from connectors.parsing import parse_time
 
 fixture, reply = recorded("facebook")
 BASE = "https://graph.test"
@@ -51,7 +63,7 @@ def graph() -> Iterator[respx.MockRouter]:
 
 
 def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> FacebookConnector:
-    return FacebookConnector(
+    return graph_factory.facebook(
         client,
         base_url=BASE,
         system_token=SYSTEM_TOKEN,
@@ -171,23 +183,76 @@ async def test_it_reads_each_page_with_its_own_token(
     fb = connector(client, sleep)
     await fb.fetch("111")
     await fb.fetch("222")
-    for name, token in [("page111", TOKEN_111), ("roles111", TOKEN_111), ("page222", TOKEN_222)]:
+    for name, token in [("page111", TOKEN_111), ("page222", TOKEN_222)]:
         assert graph.routes[name].calls.last.request.headers["Authorization"] == f"Bearer {token}"
     page_call = graph.routes["page111"].calls.last.request
-    assert page_call.url.params["fields"] == page_fields(10, 50)
-    assert graph.routes["roles111"].calls.last.request.url.params["fields"] == "id,name,tasks"
+    assert page_call.url.params["fields"] == f"{page_fields(10, 50)},{admin_fields('')}"
+    assert page_call.url.params["fields"].endswith(",roles.limit(100){id,name,tasks}")
+    assert graph.routes["roles111"].call_count == 0  # the roles came inside the page call
 
 
-async def test_it_makes_exactly_two_graph_calls_per_page_in_steady_state(
+def refuse_roles(graph: respx.MockRouter, page: str = "111", name: str = "page_full.json") -> None:
+    """Graph's answer when the role edge is refused: the whole expanded request fails."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "roles" in request.url.params["fields"]:
+            return reply("roles_no_permission_error.json", 403)
+        return reply(name)
+
+    graph.routes[f"page{page}"].mock(side_effect=answer)
+    graph.routes[f"roles{page}"].mock(return_value=reply("roles_no_permission_error.json", 403))
+
+
+async def test_it_makes_exactly_one_graph_call_per_quiet_page_in_steady_state(
     graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
 ) -> None:
     fb = connector(client, sleep)
     await fb.fetch("111")
-    assert fb.graph_calls == 4  # two /me/accounts pages, once, then page + roles
+    assert fb.graph_calls == 3  # two /me/accounts pages, once, then the page with its roles
     await fb.fetch("222")
     await fb.fetch("111")
-    assert fb.graph_calls == 8
+    assert fb.graph_calls == 5
     assert graph.routes["accounts"].call_count == 2
+
+
+async def test_with_a_business_id_assigned_users_still_come_in_the_one_page_call(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    page = fixture("page_full.json") | {"assigned_users": fixture("assigned_users.json")}
+    graph.routes["page111"].mock(return_value=httpx.Response(200, json=page))
+    fb = connector(client, sleep, business_id="880001")
+    await fb.load_page_tokens()
+    snap = await fb.fetch("111")
+    assert fb.graph_calls == 3
+    assert [a.user_id for a in snap.admins] == ["7001", "7002", "7005"]
+    fields = graph.routes["page111"].calls.last.request.url.params["fields"]
+    assert "assigned_users.business(880001).limit(100){id,name,tasks}" in fields
+
+
+async def test_an_expanded_role_edge_with_a_next_cursor_is_followed_to_its_end(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    page = fixture("page_full.json")
+    page["roles"]["paging"]["next"] = f"{ROOT}/111/roles?after=QVFIUjcwMDQZD"
+    graph.routes["page111"].mock(return_value=httpx.Response(200, json=page))
+    rest = {"data": [{"id": "7009", "name": "Sam Secretary", "tasks": ["MANAGE"]}]}
+    graph.routes["roles111"].mock(return_value=httpx.Response(200, json=rest))
+    snap = await connector(client, sleep).fetch("111")
+    assert [a.user_id for a in snap.admins] == ["7001", "7002", "7009"]
+    asked = graph.routes["roles111"].calls.last.request.url.params
+    assert (asked["after"], asked["fields"]) == ("QVFIUjcwMDQZD", "id,name,tasks")
+
+
+async def test_an_expanded_role_edge_cut_short_by_the_budget_leaves_admins_unknown(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    page = fixture("page_full.json")
+    page["roles"]["paging"]["next"] = f"{ROOT}/111/roles?after=QVFIUjcwMDQZD"
+    graph.routes["page111"].mock(return_value=httpx.Response(200, json=page))
+    snap = await connector(client, sleep, max_calls_per_account=1).fetch("111")
+    assert snap.admins == ()
+    assert snap.unexposed[Fact.ADMINS].startswith("page roles read only in part")
+    assert graph.routes["roles111"].call_count == 0
 
 
 async def test_a_page_missing_from_me_accounts_is_not_found(
@@ -227,9 +292,9 @@ async def test_it_retries_a_429_then_uses_the_200_after_the_regain_time(
 async def test_it_retries_a_500_then_returns_the_snapshot(
     graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
 ) -> None:
-    graph.routes["roles111"].side_effect = [
+    graph.routes["page111"].side_effect = [
         reply("error_1_unknown.json", 500),
-        reply("roles.json"),
+        reply("page_full.json"),
     ]
     snap = await connector(client, sleep).fetch("111")
     assert len(snap.admins) == 2
@@ -280,27 +345,63 @@ async def test_a_rejected_page_token_is_replaced_by_a_reloaded_one(
 async def test_a_roles_permission_error_leaves_admins_unexposed_and_the_rest_good(
     graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
 ) -> None:
-    graph.routes["roles111"].mock(return_value=reply("roles_no_permission_error.json", 403))
+    refuse_roles(graph)
     snap = await connector(client, sleep).fetch("111")
     assert snap.admins == ()
     assert snap.unexposed[Fact.ADMINS] == "the token lacks permission to read page roles"
     assert snap.name == "Lincoln Elementary School" and len(snap.posts) == 2
     assert graph.routes["accounts"].call_count == 2  # a permission error is not a bad token
+    # The refused expanded call, the page alone, then /roles apart (refused again).
+    assert (graph.routes["page111"].call_count, graph.routes["roles111"].call_count) == (2, 1)
+
+
+async def test_the_separate_calls_fallback_is_remembered_so_no_later_cycle_pays_the_refusal(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    refuse_roles(graph)
+    apart = RolesApart()  # held by the process; each cycle builds a new connector
+    await connector(client, sleep, roles_apart=apart).fetch("111")
+    fb = connector(client, sleep, roles_apart=apart)
+    await fb.load_page_tokens()
+    snap = await fb.fetch("111")
+    assert fb.graph_calls == 4  # two /me/accounts pages, the page alone, /roles
+    assert "roles" not in graph.routes["page111"].calls.last.request.url.params["fields"]
+    assert snap.unexposed[Fact.ADMINS] == "the token lacks permission to read page roles"
+    await fb.fetch("222")  # another page still reads its roles in the one call
+    assert graph.routes["roles222"].call_count == 0 and "222" not in apart
+
+
+async def test_a_permission_error_not_about_roles_still_fails_the_page_and_is_not_remembered(
+    graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
+) -> None:
+    graph.routes["page111"].mock(return_value=reply("roles_no_permission_error.json", 403))
+    apart = RolesApart()
+    with pytest.raises(PermissionMissing):
+        await connector(client, sleep, roles_apart=apart).fetch("111")
+    assert "111" not in apart
+    assert graph.routes["roles111"].call_count == 0
 
 
 async def test_any_other_roles_error_fails_the_whole_fetch(
     graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
 ) -> None:
+    graph.routes["page111"].mock(return_value=reply("error_100_not_found.json", 404))
+    with pytest.raises(NotFound):
+        await connector(client, sleep).fetch("111")
+    refuse_roles(graph)  # and read apart: a /roles that is not a permission error
     graph.routes["roles111"].mock(return_value=reply("error_100_not_found.json", 404))
     with pytest.raises(NotFound):
         await connector(client, sleep).fetch("111")
 
 
-async def test_it_merges_assigned_users_when_a_business_id_is_set(
+async def test_read_apart_it_merges_assigned_users_when_a_business_id_is_set(
     graph: respx.MockRouter, client: httpx.AsyncClient, sleep: Recorder
 ) -> None:
+    apart = RolesApart()
+    apart.add("111")  # a page whose role edges Graph refused in the page call earlier
+    graph.routes["roles111"].mock(return_value=reply("roles.json"))
     route = graph.get(f"{ROOT}/111/assigned_users").mock(return_value=reply("assigned_users.json"))
-    snap = await connector(client, sleep, business_id="880001").fetch("111")
+    snap = await connector(client, sleep, business_id="880001", roles_apart=apart).fetch("111")
     assert [a.user_id for a in snap.admins] == ["7001", "7002", "7005"]
     assert route.calls.last.request.url.params["business"] == "880001"
     assert route.calls.last.request.url.params["fields"] == "id,name,tasks"
@@ -345,6 +446,8 @@ async def test_high_usage_slows_the_next_request_in_proportion(
     fb = connector(client, sleep)
     await fb.load_page_tokens()
     await fb.fetch("111")
+    assert sleep.delays == []  # the page call itself went out at once
+    await fb.fetch("222")
     assert sleep.delays == [30.0]  # halfway from 90 % to 100 % of a 60 s ceiling
     assert fb.throttle.active
 
@@ -357,11 +460,15 @@ async def test_usage_back_to_normal_stops_the_slowdown(
     graph.routes["page111"].mock(
         return_value=reply("page_full.json", headers={"X-App-Usage": high})
     )
-    graph.routes["roles111"].mock(return_value=reply("roles.json", headers={"X-App-Usage": low}))
+    graph.routes["page222"].mock(
+        return_value=reply("page_no_comments.json", headers={"X-App-Usage": low})
+    )
     fb = connector(client, sleep)
     await fb.fetch("111")
+    await fb.fetch("222")
     await fb.fetch("111")
-    assert sleep.delays == [30.0, 30.0]  # each page reply is high, each roles reply low
+    await fb.fetch("222")
+    assert sleep.delays == [30.0, 30.0]  # each page 222 call waited for page 111's high reply
     assert not fb.throttle.active
 
 
@@ -372,10 +479,12 @@ async def test_usage_at_the_limit_with_a_long_regain_time_is_rate_limited_withou
     graph.routes["page111"].mock(
         return_value=reply("page_full.json", headers={"X-Business-Use-Case-Usage": usage})
     )
+    fb = connector(client, sleep)
+    await fb.fetch("111")  # the page with its roles: one call, answered before the limit
     with pytest.raises(RateLimited) as caught:
-        await connector(client, sleep).fetch("111")
+        await fb.fetch("111")  # the next cycle's call would have to wait 30 minutes
     assert caught.value.retry_after == 1800.0
-    assert graph.routes["roles111"].call_count == 0
+    assert graph.routes["page111"].call_count == 1  # the second call never went out
     assert sleep.delays == []
 
 
@@ -436,7 +545,7 @@ async def test_when_the_call_budget_is_spent_the_comments_coverage_says_what_was
     posts = graph.get(f"{ROOT}/111/posts").mock(return_value=httpx.Response(200, json=endless))
     fb = connector(client, sleep, max_posts=100, max_calls_per_account=4)
     snap = await fb.fetch("111")
-    assert posts.call_count == 2  # page + roles + 2 pages of posts = the budget of 4
+    assert posts.call_count == 3  # the page with its roles + 3 pages of posts = the budget of 4
     cover = snap.coverage[Fact.COMMENTS]
     assert not cover.complete
     assert cover.missing.endswith("the per-account budget of 4 calls ran out")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import graph_factory
 import httpx
 import pytest
 import respx
@@ -99,7 +100,7 @@ def graph() -> Iterator[respx.MockRouter]:
 
 
 def facebook(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> FacebookConnector:
-    return FacebookConnector(
+    return graph_factory.facebook(
         client,
         base_url=BASE,
         system_token=SYSTEM,
@@ -164,13 +165,14 @@ async def test_comments_cut_by_the_budget_are_unknown_never_pass(
     snap = await facebook(client, sleep, max_calls_per_account=5).fetch("111")
     cover = snap.coverage[Fact.COMMENTS]
     assert not cover.complete
+    # The page call (roles inside) and 4 more pages of 50 comments: 5 calls, 250 read.
     assert cover.missing == (
-        "read 200 of at least 612 comments and replies before the per-account budget of "
+        "read 250 of at least 612 comments and replies before the per-account budget of "
         "5 calls ran out"
     )
     finding = comments_check.run(account(), snap, options())
     assert finding.status == Status.UNKNOWN
-    assert "read 200 of at least 612" in finding.detail
+    assert "read 250 of at least 612" in finding.detail
 
 
 async def test_old_posts_are_read_only_when_they_were_commented_on_inside_the_horizon(
@@ -221,12 +223,13 @@ async def test_a_throttled_page_holds_only_that_page(
     )
     graph.get(f"{ROOT}/222").mock(return_value=httpx.Response(200, json=page([]) | {"id": "222"}))
     fb = facebook(client, sleep)
+    await fb.fetch("111")  # one call reads the page, its roles inside
     with pytest.raises(Exception, match="next request in 300s"):
-        await fb.fetch("111")  # its roles call would have to wait the 5 minutes
+        await fb.fetch("111")  # its next call would have to wait the 5 minutes
     snap = await fb.fetch("222")
     assert snap.platform_id == "222"
     assert sleep.delays == []  # page 222 never waited for page 111
-    assert graph.routes["roles222"].call_count == 1
+    assert graph.routes["roles222"].call_count == 0  # roles come inside the page call
 
 
 async def test_a_regain_time_of_zero_retries_in_seconds_not_a_minute(
@@ -264,20 +267,18 @@ async def test_app_usage_holds_facebook_and_instagram_alike_through_one_shared_t
     graph.get(f"{ROOT}/111").mock(
         return_value=httpx.Response(200, json=page([]), headers=app_usage)
     )
-    graph.routes["roles111"].mock(
-        return_value=httpx.Response(200, json={"data": []}, headers=app_usage)
-    )
     graph.get(f"{ROOT}/{IG}").mock(
-        return_value=httpx.Response(200, json={"id": IG, "username": "lincoln"})
+        return_value=httpx.Response(200, json={"id": IG, "username": "lincoln"}, headers=app_usage)
     )
     shared = GraphThrottle(sleep=sleep, clock=lambda: sleep.clock().timestamp())
     fb = facebook(client, sleep, throttle=shared)
-    ig = InstagramConnector(
+    ig = graph_factory.instagram(
         client, base_url=BASE, system_token=SYSTEM, sleep=sleep, clock=sleep.clock, throttle=shared
     )
     await fb.fetch("111")
     await ig.fetch(IG)
-    # Halfway from 90 % to 100 %: the roles call and the Instagram call each waited 30 s.
+    await fb.fetch("111")
+    # Halfway from 90 % to 100 %: the Instagram call, then Facebook's next, each waited 30 s.
     assert sleep.delays == [30.0, 30.0]
 
 
@@ -299,7 +300,7 @@ def ig_account(media: list[dict[str, Any]], after: str | None = None) -> dict[st
 
 
 def instagram(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> InstagramConnector:
-    return InstagramConnector(
+    return graph_factory.instagram(
         client,
         base_url=BASE,
         system_token=SYSTEM,

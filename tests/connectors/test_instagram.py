@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import graph_factory
 import httpx
 import pytest
 import respx
@@ -14,7 +15,8 @@ from recorded import NOW, Recorder, recorded
 
 from connectors.base import AuthFailed, Fact, NotFound, Unavailable
 from connectors.http import RetryPolicy
-from connectors.instagram import InstagramConnector, account_fields
+from connectors.instagram import InstagramConnector
+from connectors.instagram_media import account_fields
 
 fixture = recorded("instagram")[0]
 BASE = "https://graph.test"
@@ -33,7 +35,7 @@ def graph() -> Iterator[respx.MockRouter]:
 
 
 def connector(client: httpx.AsyncClient, sleep: Recorder, **options: Any) -> InstagramConnector:
-    return InstagramConnector(
+    return graph_factory.instagram(
         client,
         base_url=BASE,
         system_token=TOKEN,

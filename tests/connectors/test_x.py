@@ -14,7 +14,8 @@ from recorded import NOW, Recorder, recorded
 
 from connectors.base import AuthFailed, Fact, NotFound, RateLimited, Unavailable
 from connectors.http import RetryPolicy
-from connectors.x import XConnector, snowflake_time
+from connectors.x import XConnector
+from connectors.x_shapes import snowflake_time
 
 fixture, reply = recorded("x")
 BASE = "https://api.x.test"

@@ -21,6 +21,7 @@ from checks.base import Status
 from checks.comments import comments as comments_check
 from connectors.base import Fact, UsageCapReached
 from connectors.http import RetryPolicy
+from connectors.options import ReadOptions
 from connectors.x import XConnector
 from tests.checks.check_factories import account, options
 
@@ -90,7 +91,9 @@ async def test_replies_cut_by_the_call_budget_make_comments_unknown(
     first = fixture("search_answered.json")
     first["meta"]["next_token"] = "b26v89c19zqg8o3fo7gesq314yb9l2l4ptqy"
     api.routes["search"].mock(return_value=httpx.Response(200, json=first))
-    snap = await connector(client, sleep, max_calls_per_account=3).fetch("LincolnElemPW")
+    snap = await connector(client, sleep, read=ReadOptions(max_calls_per_account=3)).fetch(
+        "LincolnElemPW"
+    )
     assert api.routes["search"].call_count == 1
     assert snap.unexposed[Fact.COMMENTS] == (
         "replies not all read: the per-account budget of 3 calls ran out"

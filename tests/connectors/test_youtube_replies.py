@@ -21,6 +21,7 @@ from checks.base import Status
 from checks.comments import comments as comments_check
 from connectors.base import Fact
 from connectors.http import RetryPolicy
+from connectors.options import ReadOptions
 from connectors.youtube import YouTubeConnector
 from tests.checks.check_factories import account, options
 
@@ -140,7 +141,7 @@ async def test_replies_cut_by_the_budget_make_comments_unknown(
             200, json={"items": [reply_comment(1)], "nextPageToken": "again"}
         )
     )
-    snap = await connector(client, sleep, max_calls_per_account=5).fetch(CHANNEL)
+    snap = await connector(client, sleep, read=ReadOptions(max_calls_per_account=5)).fetch(CHANNEL)
     cover = snap.coverage[Fact.COMMENTS]
     assert not cover.complete
     assert cover.missing.startswith("read 3 of at least 301 comments and replies before")

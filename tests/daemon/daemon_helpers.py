@@ -102,7 +102,7 @@ class Process:
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", *args],
+            [sys.executable, "-m", "socmon", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

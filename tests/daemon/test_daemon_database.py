@@ -15,15 +15,15 @@ from sqlalchemy import select
 from tcp_proxy import TcpProxy
 from typer.testing import CliRunner
 
-from monitor.cli import service
-from monitor.cli.service import _open_waiting
 from monitor.context import App
-from monitor.daemon import CHECK, DIGESTS, Daemon
-from monitor.daemon.dbwatch import MARKER, read_outage
-from monitor.daemon.heartbeat import Heartbeat
 from monitor.lease import LeaseKeeper
 from monitor.store.faults import DatabaseUnavailable
 from monitor.store.models import Cycle
+from socmon.cli import service
+from socmon.cli.service import _open_waiting
+from socmon.daemon import CHECK, DIGESTS, Daemon
+from socmon.daemon.dbwatch import MARKER, read_outage
+from socmon.daemon.heartbeat import Heartbeat
 
 FAST_DB = """
 [database]
@@ -96,7 +96,7 @@ def test_a_cycle_whose_database_is_cut_mid_way_is_recorded_failed_once_it_is_bac
 ) -> None:
     from connectors.base import AccountSnapshot
     from monitor.cycle import run_cycle
-    from monitor.daemon import run_check_cycle
+    from socmon.daemon import run_check_cycle
 
     proxy, url = proxied
     now = [T0]

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from daemon_helpers import upgraded_app, write_config
 
-from monitor.daemon.jobs import check_trigger, digest_trigger, next_fire
 from monitor.settings import Schedule
-from monitor.status import build_status
 from monitor.store.db import transaction
 from monitor.store.models import Cycle
 from notifications.service import due_periods
+from socmon.daemon.jobs import check_trigger, digest_trigger, next_fire
+from socmon.status import build_status
 
 TZ = ZoneInfo("America/Vancouver")
 # 00:00 local on each night, in UTC: the changes happen at 02:00 local.

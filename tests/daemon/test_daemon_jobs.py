@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from connectors.base import AccountSnapshot
 from monitor.context import App
 from monitor.cycle import CycleResult, run_cycle
-from monitor.daemon import CHECK, DIGESTS, Daemon, Stopper, housekeeping, run_check_cycle
-from monitor.daemon.jobs import error_listener
 from monitor.lease import LeaseKeeper
-from monitor.metrics import Metrics
 from monitor.store.db import transaction
 from monitor.store.models import CheckRun, Cycle, Lease
 from notifications.service import DigestRun
+from socmon.daemon import CHECK, DIGESTS, Daemon, Stopper, housekeeping, run_check_cycle
+from socmon.daemon.jobs import error_listener
+from socmon.metrics import Metrics
 
 NO_SERVER = "http://127.0.0.1:9"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from daemon_helpers import T0, upgraded_app, write_config
 from prometheus_client import REGISTRY
 
-from monitor.metrics import Metrics, serve
 from monitor.store.db import transaction
 from monitor.store.models import Lapse
+from socmon.metrics import Metrics, serve
 
 
 def test_the_metrics_endpoint_serves_every_socmon_metric(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def test_socmon_run_with_a_bad_config_exits_2_before_anything_starts(tmp_path: P
     config = write_config(tmp_path, every=1)  # check_every_minutes must be >= 5
 
     done = subprocess.run(
-        [sys.executable, "-m", "monitor", "run", "--config", str(config)],
+        [sys.executable, "-m", "socmon", "run", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -69,7 +69,7 @@ def test_socmon_run_on_a_database_that_is_behind_exits_2(tmp_path: Path) -> None
     config = write_config(tmp_path)  # never upgraded
 
     done = subprocess.run(
-        [sys.executable, "-m", "monitor", "run", "--config", str(config)],
+        [sys.executable, "-m", "socmon", "run", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,

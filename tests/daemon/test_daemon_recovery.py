@@ -11,12 +11,12 @@ from daemon_helpers import T0, upgraded_app, write_config
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from monitor.cli import digest as digest_cli
-from monitor.daemon import Daemon
-from monitor.daemon.recovery import CUT_SHORT
 from monitor.lease import LeaseKeeper
 from monitor.store.db import transaction
 from monitor.store.models import Cycle, OutboxMessage
+from socmon.cli import digest as digest_cli
+from socmon.daemon import Daemon
+from socmon.daemon.recovery import CUT_SHORT
 
 
 def test_taking_the_lease_records_a_cycle_its_dead_holder_left_running_as_incomplete(
@@ -84,7 +84,7 @@ def test_a_stop_whose_grace_ran_out_still_records_the_cycle_as_incomplete(tmp_pa
     from connectors.base import AccountSnapshot
     from monitor.context import App
     from monitor.cycle import run_cycle
-    from monitor.daemon import Stopper, run_check_cycle
+    from socmon.daemon import Stopper, run_check_cycle
 
     app = upgraded_app(write_config(tmp_path, accounts=3), clock=lambda: T0)
     stopper = Stopper()

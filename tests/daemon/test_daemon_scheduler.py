@@ -10,7 +10,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from daemon_helpers import T0, upgraded_app, write_config
 
-from monitor.daemon import (
+from monitor.settings import Schedule, load_settings
+from monitor.store.db import transaction
+from monitor.store.models import Cycle
+from socmon.daemon import (
     CHECK,
     DIGESTS,
     HOUSEKEEPING,
@@ -20,10 +23,7 @@ from monitor.daemon import (
     WEEKLY,
     build_scheduler,
 )
-from monitor.daemon.jobs import check_trigger, next_fire, overdue
-from monitor.settings import Schedule, load_settings
-from monitor.store.db import transaction
-from monitor.store.models import Cycle
+from socmon.daemon.jobs import check_trigger, next_fire, overdue
 
 VANCOUVER = ZoneInfo("America/Vancouver")
 

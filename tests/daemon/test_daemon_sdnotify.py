@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.sdnotify import notify, watchdog_seconds
+from socmon.sdnotify import notify, watchdog_seconds
 
 
 @pytest.fixture

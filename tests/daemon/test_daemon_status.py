@@ -11,12 +11,12 @@ import typer
 from daemon_helpers import T0, upgraded_app, write_config
 from typer.testing import CliRunner
 
-from monitor.cli import service
-from monitor.cli.service import build_status, secret_values
 from monitor.lease import try_acquire
 from monitor.settings import load_settings
 from monitor.store.db import transaction
 from monitor.store.models import AccountRow, Cycle
+from socmon.cli import service
+from socmon.cli.service import build_status, secret_values
 
 
 def _cli() -> typer.Typer:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.cli import main
+from socmon.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "config"
 SEED = 12

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from store_factories import T0
 
 from monitor.actions import record_attestation
-from monitor.cli import main
 from monitor.context import App, open_app
 from monitor.runner import run_check_cycle
 from monitor.store.db import transaction
 from monitor.store.models import Attestation, CheckState, Lapse, LapseEvent
+from socmon.cli import main
 
 CONFIG = """
 state_dir = "state"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
+from socmon.cli import main
 
 GOOD_TOML = """
 state_dir = "state"
@@ -83,6 +83,18 @@ BAD_CONFIGS = {
         GOOD_TOML + "[platforms.myspace]\nbase_url='http://x'\n",
         "platforms.myspace",
     ),
+    "facebook_key_under_x": (
+        GOOD_TOML + "[platforms.x]\nbase_url = 'http://127.0.0.1:9'\nbusiness_id = '82'\n",
+        "platforms.x.business_id: unknown key",
+    ),
+    "youtube_key_under_instagram": (
+        GOOD_TOML + "[platforms.instagram]\nbase_url = 'http://127.0.0.1:9'\ndaily_quota = 5\n",
+        "platforms.instagram.daily_quota: unknown key",
+    ),
+    "graph_key_under_youtube": (
+        GOOD_TOML + "[platforms.youtube]\nbase_url = 'http://127.0.0.1:9'\napi_version = 'v1'\n",
+        "platforms.youtube.api_version: unknown key",
+    ),
     "concurrency_zero": (
         GOOD_TOML + "concurrency = 0\n",
         "platforms.facebook.concurrency",
@@ -121,6 +133,10 @@ def test_a_missing_config_file_says_where_it_looked(
 
 
 BAD_REGISTRIES = {
+    "retired_credential_key": (
+        GOOD_ACCOUNT + "    credential: SOCMON_HILLCREST_TOKEN\n",
+        "line 7 (accounts[0].credential): no longer supported (it was never used): remove it",
+    ),
     "unknown_key": (
         GOOD_ACCOUNT + "    colour: blue\n",
         "line 7 (accounts[0].colour): unknown key",
@@ -143,7 +159,7 @@ BAD_REGISTRIES = {
     ),
     "unknown_platform": (
         GOOD_ACCOUNT.replace("platform: facebook", "platform: myspace"),
-        "line 3 (accounts[0].platform)",
+        "line 3 (accounts[0].platform): unknown platform 'myspace' (one of facebook, ",
     ),
     "missing_school": (
         GOOD_ACCOUNT.replace("    school: Hillcrest Elementary\n", ""),

@@ -166,7 +166,7 @@ def test_validate_says_it_checked_the_whole_config(tmp_path: Path, capsys: Capsy
     assert code == 0
     # run() consumed the output; validate again to read stdout.
     with pytest.raises(SystemExit):
-        from monitor.cli import main
+        from socmon.cli import main
 
         main(["accounts", "validate", "--config", str(config)])
     out = capsys.readouterr().out
@@ -383,7 +383,7 @@ def test_accounts_list_as_csv_neutralises_formula_cells(tmp_path: Path, capsys: 
     config = write(
         tmp_path, registry="accounts:\n" + GOOD_ACCOUNT + "    approval: '=HYPERLINK(\"x\")'\n"
     )
-    from monitor.cli import main
+    from socmon.cli import main
 
     with pytest.raises(SystemExit):
         main(["accounts", "list", "--format", "csv", "--config", str(config)])
@@ -398,7 +398,7 @@ def test_control_characters_in_a_log_value_are_escaped() -> None:
 
 def test_a_formula_cell_round_trips_through_list_and_import(tmp_path: Path, capsys: Capsys) -> None:
     config = write(tmp_path, registry="accounts:\n" + GOOD_ACCOUNT + "    approval: '=1+1'\n")
-    from monitor.cli import main
+    from socmon.cli import main
 
     with pytest.raises(SystemExit):
         main(["accounts", "list", "--format", "csv", "--config", str(config)])

@@ -11,9 +11,7 @@ import jsonschema
 import pytest
 from store_factories import T0
 
-from monitor.check_json import SCHEMA_PATH, CycleSummary, check_report
 from monitor.context import App
-from monitor.demo import DEMO_SECRETS, demo_settings, seed_attestations
 from monitor.export import lapse_query, lapse_rows
 from monitor.registry import load_registry
 from monitor.runner import run_check_cycle
@@ -21,6 +19,8 @@ from monitor.store.db import make_engine, session_factory
 from monitor.store.migrate import upgrade
 from sandbox.demo import DEMO_EXPECTED, demo_world
 from sandbox.server import SandboxServer
+from socmon.check_json import SCHEMA_PATH, CycleSummary, check_report
+from socmon.demo import DEMO_SECRETS, demo_settings, seed_attestations
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from monitor.concurrency import AdaptiveLimit, Gate, LimitPolicy, policy_for
-from monitor.settings import Platform
+from monitor.platforms.facebook import FacebookConfig as Platform
 
 
 def feed(limit: AdaptiveLimit, n: int, latency: float, usage: float | None = 5.0) -> None:

@@ -15,10 +15,11 @@ from checks.capabilities import checks_for
 from connectors.base import AccountSnapshot, Admin, AuthFailed, Unavailable
 from monitor.context import App
 from monitor.cycle import run_cycle
+from monitor.platforms.facebook import FacebookConfig
 from monitor.registry import Account
 from monitor.roster import RosterEntry
 from monitor.roster_store import store_roster
-from monitor.settings import District, Platform, Settings
+from monitor.settings import District, Settings
 from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.migrate import upgrade
 from monitor.store.models import AccountRow, CheckRun, CheckState, Cycle, Lapse
@@ -240,7 +241,9 @@ class UsageReportingConnector(FakeConnector):
 
 def _adaptive_app(tmp_path: Path, accts: Sequence[Account], start: int, ceiling: int) -> App:
     app = make_app(tmp_path, accts)
-    fb = Platform(base_url="https://graph.example", concurrency=start, max_concurrency=ceiling)
+    fb = FacebookConfig(
+        base_url="https://graph.example", concurrency=start, max_concurrency=ceiling
+    )
     app.settings = app.settings.model_copy(update={"platforms": {"facebook": fb}})
     return app
 

@@ -17,9 +17,7 @@ import pytest
 from sqlalchemy import select
 from store_factories import T0
 
-from monitor.check_json import SCHEMA_PATH
 from monitor.context import App
-from monitor.demo import DEMO_SECRETS, EXAMPLES, demo_settings, seed_attestations, seed_roster
 from monitor.registry import load_registry
 from monitor.runner import run_check_cycle
 from monitor.store.db import make_engine, session_factory
@@ -27,6 +25,8 @@ from monitor.store.migrate import upgrade
 from monitor.store.models import CheckState, Lapse
 from sandbox.demo import DEMO_EXPECTED, DEMO_REGISTERED, DEMO_UNKNOWN, demo_world
 from sandbox.server import SandboxServer
+from socmon.check_json import SCHEMA_PATH
+from socmon.demo import DEMO_SECRETS, EXAMPLES, demo_settings, seed_attestations, seed_roster
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def _config(tmp_path: Path, base_url: str) -> Path:
 def socmon(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **DEMO_SECRETS, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
+        [sys.executable, "-m", "socmon", *args],
         capture_output=True,
         text=True,
         env=full_env,

@@ -16,13 +16,13 @@ from sqlalchemy.exc import OperationalError
 from test_end_to_end import _config, socmon
 
 from monitor.cycle import CycleResult
-from monitor.demo import DEMO_SECRETS
-from monitor.report import check_exit_code, summary_line
 from monitor.settings import load_settings
 from monitor.store.db import make_engine, session_factory
 from monitor.store.models import Cycle, Lapse
 from sandbox.demo import SYSTEM_TOKEN, demo_world
 from sandbox.server import SandboxServer
+from socmon.demo import DEMO_SECRETS
+from socmon.report import check_exit_code, summary_line
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.cli import main
+from socmon.cli import main
 
 
 def test_connect_names_the_only_platform_with_grants_and_exits_2(

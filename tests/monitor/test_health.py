@@ -16,6 +16,8 @@ from store_factories import T0, account
 from monitor.context import App
 from monitor.directory import sync_accounts
 from monitor.health import check_health, credential_status
+from monitor.platforms.instagram import InstagramConfig
+from monitor.platforms.youtube import YouTubeConfig
 from monitor.registry import Account
 from monitor.settings import Settings
 from monitor.store.db import make_engine, session_factory, transaction
@@ -218,7 +220,8 @@ def test_connector_health_lists_youtube_channels_without_a_grant_of_their_own(
     granted = account("bayview-yt", platform="youtube", platform_id="UCbayview")
     ungranted = account("hillcrest-yt", platform="youtube", platform_id="UChillcrest")
     app = make_app(tmp_path, [*ACCOUNTS, granted, ungranted])
-    youtube = app.settings.platforms["x"].model_copy(update={"base_url": "https://yt.test"})
+    x = app.settings.platforms["x"].model_dump()
+    youtube = YouTubeConfig.model_validate({**x, "base_url": "https://yt.test"})
     platforms = {**app.settings.platforms, "youtube": youtube}
     app.settings = app.settings.model_copy(update={"platforms": platforms})
     save_grant(tmp_path / "youtube-grants", "UCbayview", "1//grant", T0)
@@ -233,7 +236,8 @@ def test_connector_health_names_the_permission_the_instagram_token_lacks(
 ) -> None:
     ig_account = account("hillcrest-ig", platform="instagram", platform_id="17841400000000001")
     app = make_app(tmp_path, [*ACCOUNTS, ig_account])
-    instagram = app.settings.platforms["facebook"].model_copy(update={"business_id": ""})
+    facebook = app.settings.platforms["facebook"].model_dump(exclude={"business_id"})
+    instagram = InstagramConfig.model_validate(facebook)
     platforms = {**app.settings.platforms, "instagram": instagram}
     app.settings = app.settings.model_copy(update={"platforms": platforms})
     graph.get(f"{ROOT}/{BUSINESS}/owned_pages").mock(return_value=owned(("111", "H"), ("222", "B")))

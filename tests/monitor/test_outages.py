@@ -16,9 +16,10 @@ from store_factories import T0
 
 from monitor.breaker import THRESHOLD
 from monitor.context import App
+from monitor.platforms.facebook import FacebookConfig
 from monitor.registry import Account
 from monitor.runner import run_check_cycle
-from monitor.settings import District, Platform, Settings
+from monitor.settings import District, Settings
 from monitor.store.db import make_engine, session_factory
 from monitor.store.migrate import upgrade
 from monitor.store.models import CheckRun, CheckState
@@ -45,7 +46,7 @@ def _app(tmp_path: Path, base_url: str) -> App:
         ),
         state_dir=tmp_path,
         platforms={
-            "facebook": Platform(
+            "facebook": FacebookConfig(
                 base_url=base_url,
                 token_secret="SOCMON_FACEBOOK_TOKEN",
                 concurrency=4,

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from store_factories import T0
 
 from monitor.context import App
-from monitor.demo import DEMO_SECRETS, demo_settings, seed_roster
 from monitor.registry import load_registry
 from monitor.roster_store import record_privacy_resolution
 from monitor.runner import run_check_cycle
@@ -19,6 +18,7 @@ from monitor.store.models import CheckState, Lapse
 from sandbox.demo import demo_world
 from sandbox.server import SandboxServer
 from sandbox.world import World
+from socmon.demo import DEMO_SECRETS, demo_settings, seed_roster
 
 PINECREST = "pinecrest-elementary-fb"
 RIVERSIDE = "riverside-elementary-fb"

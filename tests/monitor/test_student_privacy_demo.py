@@ -19,13 +19,13 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from checks.names import COMMON_WORD_NAMES
-from monitor.demo import DEMO_ROSTER, EXAMPLES
 from monitor.registry import load_registry
 from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.models import CheckState, User
-from monitor.web.app import create_app
-from monitor.web.auth import hash_password
 from sandbox.students import STUDENT_PLANTED
+from socmon.demo import DEMO_ROSTER, EXAMPLES
+from socmon.web.app import create_app
+from socmon.web.auth import hash_password
 
 PASSWORD = "correct horse battery staple"
 
@@ -68,7 +68,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]
     state = tmp_path_factory.mktemp("demo") / "state"
     env = {**os.environ, "SOCMON_LOG_LEVEL": "DEBUG"}
     done = subprocess.run(
-        [sys.executable, "-m", "monitor", "demo", "--state-dir", str(state)],
+        [sys.executable, "-m", "socmon", "demo", "--state-dir", str(state)],
         capture_output=True,
         text=True,
         env=env,
@@ -148,7 +148,7 @@ def test_no_roster_name_is_in_the_database_logs_report_or_outbox(
 
 def test_no_roster_name_is_on_the_web_pages(demo: tuple[Path, str]) -> None:
     state, _ = demo
-    from monitor.demo import demo_settings
+    from socmon.demo import demo_settings
 
     settings = demo_settings(state, "http://127.0.0.1:9")
     # Served over plain http in the test: no secure-only cookies.

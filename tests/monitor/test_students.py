@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from checks.names import Roster
-from monitor.cli import main
 from monitor.roster_store import NO_ROSTER, load_roster
 from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.models import (
@@ -20,6 +19,7 @@ from monitor.store.models import (
     StudentNameKey,
     StudentRow,
 )
+from socmon.cli import main
 
 KEY = "test-roster-key-0123456789abcdef"
 TOML = """

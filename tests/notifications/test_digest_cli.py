@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from checks.base import Finding, Status
-from monitor.cli import main
 from monitor.directory import sync_accounts
 from monitor.lapses import record_findings
 from monitor.registry import load_registry
 from monitor.store.db import make_engine, session_factory, transaction
 from monitor.store.migrate import upgrade
 from monitor.store.models import LapseEvent, OutboxMessage, Review
+from socmon.cli import main
 
 REGISTRY = """\
 accounts:

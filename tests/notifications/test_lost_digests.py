@@ -12,12 +12,12 @@ from aiosmtpd.controller import Controller
 from digest_world import MONDAY, District, Mailbox, RecordingHandler, free_port
 from sqlalchemy import select
 
-from monitor.daemon.recovery import recover
-from monitor.status import build_status, format_status
 from monitor.store.db import transaction
 from monitor.store.models import Cycle, OutboxMessage
 from notifications import outbox
 from notifications.service import build_digests, deliver_pending
+from socmon.daemon.recovery import recover
+from socmon.status import build_status, format_status
 
 MakeDistrict = Callable[..., District]
 TUESDAY = MONDAY + timedelta(days=1)

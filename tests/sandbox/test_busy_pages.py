@@ -13,10 +13,12 @@ from checks.comments import comments as comments_check
 from connectors.base import Fact, RateLimited
 from connectors.facebook import FacebookConnector
 from connectors.http import RetryPolicy
+from connectors.options import ReadOptions
 from sandbox.busy import CROWDED, THREAD, busy_page
 from sandbox.server import SandboxServer
 from sandbox.world import World
 from tests.checks.check_factories import account, options
+from tests.connectors import graph_factory
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 QUIET, BUSY = "500000000000000", "500000000000001"
@@ -34,7 +36,7 @@ def server(world: World) -> Iterator[SandboxServer]:
 
 
 def connector(http: httpx.AsyncClient, base_url: str, **options: object) -> FacebookConnector:
-    return FacebookConnector(
+    return graph_factory.facebook(
         http,
         base_url=base_url,
         system_token="sandbox-system-token",
@@ -102,8 +104,9 @@ async def test_a_throttled_page_is_held_alone_and_the_others_are_read_without_wa
 
     async with httpx.AsyncClient() as http:
         fb = connector(http, server.base_url, sleep=sleep)
+        await fb.fetch(BUSY)  # one call: its reply says the Page's usage is spent
         with pytest.raises(RateLimited):
-            await fb.fetch(BUSY)
+            await fb.fetch(BUSY)  # the Page's next call would wait 5 minutes: not here
         quiet = await fb.fetch(QUIET)
     assert quiet.platform_id == QUIET
     assert waits == []
@@ -112,7 +115,6 @@ async def test_a_throttled_page_is_held_alone_and_the_others_are_read_without_wa
 async def test_busy_instagram_youtube_and_x_accounts_are_read_to_the_end(
     server: SandboxServer, world: World
 ) -> None:
-    from connectors.instagram import InstagramConnector
     from connectors.x import XConnector
     from connectors.youtube import YouTubeConnector
     from sandbox.busy import busy_channel, busy_instagram, busy_x_user
@@ -136,13 +138,19 @@ async def test_busy_instagram_youtube_and_x_accounts_are_read_to_the_end(
     }
     async with httpx.AsyncClient() as http:
         common = {"base_url": server.base_url, "clock": lambda: NOW}
-        ig = InstagramConnector(
+        ig = graph_factory.instagram(
             http, system_token="sandbox-system-token", max_calls_per_account=200, **common
         )
         yt = YouTubeConnector(
-            http, api_key=YOUTUBE_KEY, oauth=oauth, max_calls_per_account=200, **common
+            http,
+            api_key=YOUTUBE_KEY,
+            oauth=oauth,
+            read=ReadOptions(max_calls_per_account=200),
+            **common,
         )
-        x = XConnector(http, bearer_token=X_TOKEN, max_calls_per_account=200, **common)
+        x = XConnector(
+            http, bearer_token=X_TOKEN, read=ReadOptions(max_calls_per_account=200), **common
+        )
         insta = await ig.fetch("17841400000000777")
         tube = await yt.fetch("UCbusyschool0000000000777")
         tweets = await x.fetch("BusySchool")

@@ -169,6 +169,53 @@ def test_a_roles_forbidden_page_answers_403_with_the_permission_error(
     assert get_page(client, NORTHSHORE).status_code == 200
 
 
+def test_the_page_call_expands_roles_and_assigned_users_with_limit_and_business_modifiers(
+    client: httpx.Client, world: World
+) -> None:
+    # Field expansion: an edge's parameters as `.name(value)` modifiers, nested `{}` fields
+    # (developers.facebook.com/docs/graph-api/guides/field-expansion).
+    fields = (
+        f"id,roles.limit(2){{id,tasks}},"
+        f"assigned_users.business({world.business_id}).limit(5){{id,name,tasks}}"
+    )
+    reply = client.get(
+        f"/{V}/{HILLCREST}", params={"fields": fields}, headers=auth(page_token(HILLCREST))
+    )
+    body = reply.json()
+    assert reply.status_code == 200
+    assert len(body["roles"]["data"]) == 2 and set(body["roles"]["data"][0]) == {"id", "tasks"}
+    assert len(body["assigned_users"]["data"]) == 3
+    assert "next" not in body["assigned_users"]["paging"]
+    # The cut edge names its continuation; following the cursor reads the rest.
+    after = body["roles"]["paging"]["cursors"]["after"]
+    assert f"/{HILLCREST}/roles?" in body["roles"]["paging"]["next"]
+    rest = client.get(
+        f"/{V}/{HILLCREST}/roles",
+        params={"fields": "id,tasks", "limit": "2", "after": after},
+        headers=auth(page_token(HILLCREST)),
+    ).json()
+    assert [r["id"] for r in rest["data"]] == [r["id"] for r in body["assigned_users"]["data"]][2:]
+    assert "next" not in rest["paging"]
+
+
+def test_a_refused_role_edge_refuses_the_whole_expanded_page_request(
+    client: httpx.Client, world: World
+) -> None:
+    headers = auth(page_token(NORTHSHORE))
+    expanded = client.get(
+        f"/{V}/{NORTHSHORE}", params={"fields": "id,name,roles{id,tasks}"}, headers=headers
+    )
+    assert expanded.status_code == 403 and error_of(expanded)["code"] == 200
+    plain = client.get(f"/{V}/{NORTHSHORE}", params={"fields": "id,name"}, headers=headers)
+    assert plain.status_code == 200
+    wrong = client.get(
+        f"/{V}/{HILLCREST}",
+        params={"fields": "id,assigned_users.business(1){id}"},
+        headers=auth(page_token(HILLCREST)),
+    )
+    assert wrong.status_code == 400 and error_of(wrong)["code"] == 100
+
+
 def test_assigned_users_needs_the_districts_business_id(client: httpx.Client, world: World) -> None:
     headers = auth(page_token(HILLCREST))
     path = f"/{V}/{HILLCREST}/assigned_users"

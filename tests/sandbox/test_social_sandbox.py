@@ -13,7 +13,7 @@ import pytest
 
 from connectors.base import Connector, Fact, RateLimited
 from connectors.http import RetryPolicy
-from connectors.instagram import InstagramConnector, account_fields
+from connectors.instagram import account_fields
 from connectors.x import XConnector
 from connectors.youtube import YouTubeConnector
 from monitor.registry import load_registry
@@ -27,6 +27,7 @@ from sandbox.social import (
     YOUTUBE_REFRESH,
 )
 from sandbox.world import World
+from tests.connectors import graph_factory
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 REGISTRY = Path(__file__).resolve().parents[2] / "config" / "accounts.example.yaml"
@@ -192,7 +193,7 @@ def run(coro: Any) -> Any:
 async def _fetch_all(base_url: str) -> dict[str, Any]:
     retry = RetryPolicy(max_retries=0)
     async with httpx.AsyncClient() as http:
-        ig = InstagramConnector(
+        ig = graph_factory.instagram(
             http, base_url=base_url, system_token=SYSTEM_TOKEN, retry=retry, clock=lambda: NOW
         )
         x = XConnector(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from monitor.store.db import transaction
 from monitor.store.models import LoginAttempt, User
-from monitor.web.app import create_app, secure_cookies
+from socmon.web.app import create_app, secure_cookies
 from tests.web.conftest import PASSWORD, SECRET, WebWorld, csrf_of, login, make_settings, signed_in
 
 

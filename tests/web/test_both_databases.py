@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from monitor.store.db import session_factory, transaction
 from monitor.store.models import Lapse
-from monitor.web.app import create_app
+from socmon.web.app import create_app
 from tests.web.conftest import BASE_URL, NOW, PASSWORD, SECRET, Clock, csrf_of, make_settings, seed
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from monitor.cli import main
-from monitor.cli.web import inherited_socket
 from monitor.store.db import make_engine, session_factory
 from monitor.store.migrate import upgrade
 from monitor.store.models import User
+from socmon.cli import main
+from socmon.cli.web import inherited_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "socmon-web.service"

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from monitor.store.db import transaction
 from monitor.store.models import AccountRow, CheckState, Lapse
-from monitor.web.chart import open_lapses_svg
+from socmon.web.chart import open_lapses_svg
 from tests.web.conftest import NOW, WebWorld, csrf_of, signed_in
 
 

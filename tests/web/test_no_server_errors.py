@@ -121,7 +121,7 @@ def test_an_unexpected_error_is_a_styled_500_page_without_a_traceback(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("monitor.web.queries.overview", broken)
+    monkeypatch.setattr("socmon.web.queries.overview", broken)
     with TestClient(
         world.app, base_url=BASE_URL, raise_server_exceptions=False, follow_redirects=False
     ) as c:
@@ -141,7 +141,7 @@ def test_a_database_failure_is_a_503_that_says_the_page_cannot_be_shown(
     def down(*args: object, **kwargs: object) -> object:
         raise OperationalError("SELECT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr("monitor.web.queries.overview", down)
+    monkeypatch.setattr("socmon.web.queries.overview", down)
     response = comms.get("/")
     assert response.status_code == 503 and response.headers["retry-after"] == "60"
     assert "Database unavailable" in response.text

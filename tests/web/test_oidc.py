@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from monitor.settings_web import Oidc
 from monitor.store.models import WebSession
-from monitor.web import oidc as protocol
-from monitor.web.app import create_app
+from socmon.web import oidc as protocol
+from socmon.web.app import create_app
 from tests.web.conftest import BASE_URL, SECRET, WebWorld, csrf_of, make_settings
 from tests.web.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
 

@@ -13,7 +13,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from monitor.settings_web import Oidc
-from monitor.web.app import create_app
+from socmon.web.app import create_app
 from tests.web.conftest import SECRET, WebWorld, make_settings
 from tests.web.oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
 from tests.web.test_browser import CHROMIUM, browser

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from monitor.store.db import transaction
 from monitor.store.models import User, WebSession
-from monitor.web import sessions as web_sessions
-from monitor.web.auth import session_key
+from socmon.web import sessions as web_sessions
+from socmon.web.auth import session_key
 from tests.web.conftest import BASE_URL, NOW, WebWorld, csrf_of, signed_in
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor.web import auth
-from monitor.web.app import create_app
+from socmon.web import auth
+from socmon.web.app import create_app
 from tests.web.conftest import BASE_URL, PASSWORD, SECRET, WebWorld, csrf_of, make_settings
 
 

@@ -1,5 +1,0 @@
-"""`python -m monitor` is `socmon`."""
-
-from monitor.cli import main
-
-main()

@@ -1,0 +1,5 @@
+"""`python -m socmon` is `socmon`."""
+
+from socmon.cli import main
+
+main()
