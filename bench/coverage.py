@@ -17,46 +17,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BASE = 500_000_000_000_000
-
-
-def start_sandbox(
-    pages: int, latency_ms: int, extra: list[str]
-) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "--pages",
-            str(pages),
-            "--latency-ms",
-            str(latency_ms),
-            *extra,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if not line.startswith("SANDBOX_URL="):
-        proc.kill()
-        raise SystemExit(f"sandbox did not start: {line!r}")
-    return proc, line.removeprefix("SANDBOX_URL=")
+from bench.harness import FIRST_PAGE as BASE
+from bench.harness import cycle_seconds, sandbox
 
 
 async def per_account(base_url: str, quiet: str, busy: str) -> dict[str, int]:
@@ -87,51 +57,6 @@ async def per_account(base_url: str, quiet: str, busy: str) -> dict[str, int]:
     return out
 
 
-def cycle_seconds(pages: int, latency_ms: int, throttled: str | None) -> tuple[float, int, int]:
-    """One cycle over the synthetic Pages: (seconds, accounts read, accounts unreadable)."""
-    from monitor.context import App
-    from monitor.platforms.facebook import FacebookConfig
-    from monitor.registry import load_registry
-    from monitor.runner import run_check_cycle
-    from monitor.settings import District, Settings
-    from monitor.store.db import make_engine, session_factory
-    from monitor.store.migrate import upgrade
-    from sandbox.world import synthetic_registry
-
-    extra = ["--throttled-page", throttled] if throttled else []
-    proc, base_url = start_sandbox(pages, latency_ms, extra)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix="socmon-bench-"))
-        registry = tmp / "accounts.yaml"
-        with registry.open("w", encoding="utf-8") as fh:
-            fh.write("accounts:\n")
-            for entry in synthetic_registry(pages):
-                fh.write(yaml.safe_dump([entry]))
-        settings = Settings(
-            district=District(
-                name="Coast Mountains School District 82",
-                signature_texts=("Coast Mountains School District 82",),
-                email_domains=("cmsd82.ca",),
-            ),
-            state_dir=tmp,
-            registry=registry,
-            platforms={
-                "facebook": FacebookConfig(base_url=base_url, token_secret="SOCMON_FACEBOOK_TOKEN")
-            },
-        )
-        env = {"SOCMON_FACEBOOK_TOKEN": "sandbox-system-token"}
-        accounts = load_registry(registry, settings.district.email_domains)
-        engine = make_engine(settings.db_url)
-        upgrade(engine)
-        app = App(settings, engine, session_factory(engine), accounts)
-        started = time.perf_counter()
-        result = asyncio.run(run_check_cycle(app, env=env))
-        return time.perf_counter() - started, result.ok, result.failed
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
@@ -139,12 +64,8 @@ def main() -> None:
     args = parser.parse_args()
 
     quiet, busy = str(BASE), str(BASE + 1)
-    proc, base_url = start_sandbox(4, 0, ["--busy-page", busy])
-    try:
+    with sandbox(4, 0, ["--busy-page", busy]) as base_url:
         calls = asyncio.run(per_account(base_url, quiet, busy))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     print("Graph calls per account (comments read in the 90-day horizon):")
     for name in ("quiet", "busy"):
         print(

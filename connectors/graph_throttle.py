@@ -36,6 +36,16 @@ class GraphThrottle:
         self._max_delay = max_delay
         self.app = Throttle(f"{name} app", sleep=sleep, clock=clock)
         self._objects: dict[str, Throttle] = {}
+        self._app_usage: float | None = None
+
+    def usage_percent(self) -> float | None:
+        """The app's latest X-App-Usage (None before any reply carried one).
+
+        The cycle's adaptive concurrency reads it. Business-use-case usage is not part
+        of it: that quota is one Page's, which fewer Pages in flight would not spare,
+        and its own hold (below) already keeps that Page's requests back.
+        """
+        return self._app_usage
 
     def of(self, object_id: str) -> Throttle:
         """The hold of one Page or Instagram account."""
@@ -60,7 +70,8 @@ class GraphThrottle:
         """Update the holds from the usage headers of one reply."""
         app = header_json(response, "X-App-Usage")
         if isinstance(app, dict):
-            self._apply(self.app, percent_of(app), 0.0)
+            self._app_usage = percent_of(app)
+            self._apply(self.app, self._app_usage, 0.0)
         for object_id, (percent, regain) in business_usage_by_object(response).items():
             self._apply(self.of(object_id), percent, regain)
 

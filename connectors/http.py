@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -69,8 +70,25 @@ def build_client(timeout_seconds: float, max_connections: int) -> httpx.AsyncCli
 
 def _describe(method: str, url: str) -> str:
     """'GET host/path' for messages: never the query string, which could carry secrets."""
-    parsed = httpx.URL(url)
-    return f"{method} {parsed.host}{parsed.path}"
+    parsed = urlsplit(url)  # not httpx.URL: its validating parse is CPU the message does not need
+    return f"{method} {parsed.hostname or ''}{parsed.path}"
+
+
+# Characters Graph's field expansions are made of, sent as they are; anything else is escaped.
+_QUERY_SAFE = "(){},."
+
+
+def with_query(url: str, params: Mapping[str, str] | None) -> str:
+    """`url` with `params` encoded onto it, so httpx parses the whole URL once.
+
+    Handing httpx the params separately made it parse and re-validate the URL three times
+    per request, character by character (a third of the client's CPU per request with a
+    long `fields=` expansion, measured); an escaped `fields=` is also far quicker to check.
+    """
+    if not params:
+        return url
+    query = urlencode(params, safe=_QUERY_SAFE, quote_via=quote)
+    return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
 async def request_json(
@@ -102,7 +120,7 @@ async def request_json(
         cause: BaseException | None = None
         try:
             response = await client.request(
-                method, url, params=dict(params or {}), headers=dict(headers or {})
+                method, with_query(url, params), headers=dict(headers or {})
             )
         except httpx.TimeoutException as exc:
             error: ConnectorError = Unavailable(f"{what} timed out")

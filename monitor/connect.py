@@ -9,6 +9,7 @@ from connectors.base import Connector
 from connectors.facebook import RolesApart
 from connectors.graph_throttle import GraphThrottle
 from connectors.http import build_client
+from monitor.concurrency import ceiling
 from monitor.context import Clock
 from monitor.errors import Problem, UserError
 from monitor.platforms import PLATFORMS, BuildContext
@@ -43,7 +44,8 @@ async def open_connectors(
             if cfg is None or not cfg.enabled or spec.connect is None:
                 continue
             client = await stack.enter_async_context(
-                build_client(cfg.timeout_seconds, max_connections=cfg.concurrency)
+                # A connection per fetch the adaptive limit may allow (idle lanes never connect).
+                build_client(cfg.timeout_seconds, max_connections=ceiling(cfg))
             )
             try:
                 connector = spec.build(cfg, ctx, client)

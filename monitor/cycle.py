@@ -31,6 +31,7 @@ from connectors.base import (
     SyncMark,
 )
 from monitor.breaker import Breaker
+from monitor.concurrency import AdaptiveLimit, Gate, UsageSource, policy_for
 from monitor.context import App
 from monitor.cycle_record import (
     CycleResult,
@@ -114,36 +115,49 @@ async def run_cycle(
     results: asyncio.Queue[Outcome | None] = asyncio.Queue(maxsize=BATCH * 2)
     breakers = {platform: Breaker(platform) for platform in queues}
 
+    gates = {platform: _gate(app, platform, concurrency) for platform in queues}
+
+    def going() -> bool:
+        return not (stop and stop.is_set()) and (fence is None or fence.held())
+
     async def worker(platform: str) -> None:
-        queue, breaker = queues[platform], breakers[platform]
-        while queue and not (stop and stop.is_set()) and (fence is None or fence.held()):
-            account = queue.popleft()
-            if breaker.open:  # the platform is down: unknown without another request
-                at = app.clock()
-                outcome = _failed(app, account, checks_for(account), at, breaker.refusal())
-            else:
-                view = replace(
-                    facts.get(account.id, account.view()),
-                    privacy_resolutions=resolutions.get(account.id, {}),
-                    **students,
-                )
-                outcome = await check_account(
-                    app,
-                    connectors.get(platform),
-                    account,
-                    view,
-                    checks_for(account),
-                    options,
-                    enrich,
-                    known.pop(account.id, {}),
-                )
-                breaker.record(outcome.error)
+        queue, breaker, gate = queues[platform], breakers[platform], gates[platform]
+        usage = _usage_source(connectors.get(platform))
+        while queue and going():
+            async with gate:  # at most the adaptive limit's fetches at once
+                if not (queue and going()):
+                    break
+                account = queue.popleft()
+                if breaker.open:  # the platform is down: unknown without another request
+                    at = app.clock()
+                    outcome = _failed(app, account, checks_for(account), at, breaker.refusal())
+                else:
+                    view = replace(
+                        facts.get(account.id, account.view()),
+                        privacy_resolutions=resolutions.get(account.id, {}),
+                        **students,
+                    )
+                    outcome = await check_account(
+                        app,
+                        connectors.get(platform),
+                        account,
+                        view,
+                        checks_for(account),
+                        options,
+                        enrich,
+                        known.pop(account.id, {}),
+                    )
+                    breaker.record(outcome.error)
+                    if outcome.error is None:  # a fast refusal or a long throttle is no latency
+                        # The App's clock: the same instants the run row stores; tests inject it.
+                        took = (outcome.finished_at - outcome.started_at).total_seconds()
+                        gate.limit.observe(took, usage())
             await results.put(outcome)  # cancelled at once if the writer dies (below)
 
     workers = [
         asyncio.create_task(worker(platform))
         for platform in queues
-        for _ in range(min(len(queues[platform]), _limit(app, platform, concurrency)))
+        for _ in range(min(len(queues[platform]), gates[platform].limit.policy.maximum))
     ]
     writer = asyncio.create_task(store_results(app, results, result, progress, fence))
     fetching: asyncio.Future[list[None]] = asyncio.gather(*workers)
@@ -161,6 +175,7 @@ async def run_cycle(
         fetching.cancel()
         await asyncio.gather(fetching, return_exceptions=True)
         return _writer_failed(app, result, writer, fence, started)
+    result.concurrency = {p: (g.limit.limit, g.peak) for p, g in gates.items()}
     await _drain(results, writer)
     if writer.exception() is not None:
         return _writer_failed(app, result, writer, fence, started)
@@ -218,11 +233,19 @@ def _finish_quietly(
         )
 
 
-def _limit(app: App, platform: str, override: Mapping[str, int] | None) -> int:
-    if override and platform in override:
-        return override[platform]
+def _gate(app: App, platform: str, override: Mapping[str, int] | None) -> Gate:
+    """The platform's adaptive limit; a caller's `concurrency` override fixes it."""
+    fixed = override.get(platform) if override else None
     cfg = app.settings.platforms.get(platform)
-    return cfg.concurrency if cfg is not None else 4
+    return Gate(AdaptiveLimit(policy_for(cfg, fixed)))
+
+
+def _usage_source(connector: Connector | None) -> Callable[[], float | None]:
+    """The platform's usage as its connector's throttle last saw it (Graph), else none."""
+    throttle = getattr(connector, "throttle", None)
+    if isinstance(throttle, UsageSource):
+        return throttle.usage_percent
+    return lambda: None
 
 
 async def check_account(

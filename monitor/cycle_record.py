@@ -73,6 +73,8 @@ class CycleResult:
     status: str = "running"  # complete | incomplete | failed once recorded
     reason: str = ""
     error: BaseException | None = None  # what made the cycle fail, for the exit code
+    # Per platform: (the adaptive limit at the end, the most fetches that were in flight).
+    concurrency: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def stored(self) -> int:

@@ -41,7 +41,11 @@ class PlatformConfig(BaseModel):
     base_url: HttpUrl
     # Names of secrets (environment variable / credential name), never the values.
     token_secret: OptionalSecretName = ""
+    # Accounts fetched at once: a cycle starts at `concurrency` and adapts to the platform's
+    # usage and latency up to `max_concurrency` (monitor.concurrency); a maximum at or
+    # below `concurrency` fixes it there.
     concurrency: int = Field(16, ge=1, le=256)
+    max_concurrency: int = Field(64, ge=1, le=256)
     timeout_seconds: float = Field(10.0, gt=0, le=120)
     max_retries: int = Field(3, ge=0, le=10)
     # Page sizes: posts and comments asked for per call (every page is followed to the end).

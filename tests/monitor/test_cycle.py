@@ -15,6 +15,7 @@ from checks.capabilities import checks_for
 from connectors.base import AccountSnapshot, Admin, AuthFailed, Unavailable
 from monitor.context import App
 from monitor.cycle import run_cycle
+from monitor.platforms.facebook import FacebookConfig
 from monitor.registry import Account
 from monitor.roster import RosterEntry
 from monitor.roster_store import store_roster
@@ -221,3 +222,57 @@ def test_the_directory_follows_the_registry_across_chunks(tmp_path: Path) -> Non
         "school-2-fb",
     }
     assert rows["school-3-fb"].school == "Renamed School"
+
+
+@dataclass
+class Usage:
+    """A Graph-like throttle that reports the app's usage."""
+
+    percent: float | None
+
+    def usage_percent(self) -> float | None:
+        return self.percent
+
+
+@dataclass
+class UsageReportingConnector(FakeConnector):
+    throttle: Usage = field(default_factory=lambda: Usage(5.0))
+
+
+def _adaptive_app(tmp_path: Path, accts: Sequence[Account], start: int, ceiling: int) -> App:
+    app = make_app(tmp_path, accts)
+    fb = FacebookConfig(
+        base_url="https://graph.example", concurrency=start, max_concurrency=ceiling
+    )
+    app.settings = app.settings.model_copy(update={"platforms": {"facebook": fb}})
+    return app
+
+
+@pytest.mark.parametrize(
+    ("usage", "final", "peak_at_most"),
+    [(5.0, 8, 8), (None, 8, 8), (90.0, 1, 2), (70.0, 2, 2)],
+    ids=["low usage grows", "no usage header grows", "80 % shrinks", "between holds"],
+)
+def test_the_cycle_adapts_its_concurrency_to_usage(
+    tmp_path: Path, usage: float | None, final: int, peak_at_most: int
+) -> None:
+    # The injected clock stands still, so every fetch's latency is flat (0 s).
+    accts = [account(f"school-{i}-fb") for i in range(300)]
+    app = _adaptive_app(tmp_path, accts, start=2, ceiling=8)
+    fake = UsageReportingConnector({a.platform_id: clean_snapshot(a) for a in accts})
+    fake.throttle = Usage(usage)
+    result = asyncio.run(run_cycle(app, {"facebook": fake}))
+    assert result.ok == 300
+    assert result.concurrency["facebook"][0] == final
+    assert fake.peak <= peak_at_most
+    if final == 8:
+        assert fake.peak > 2  # it grew past the configured start
+
+
+def test_a_concurrency_override_is_not_adapted(tmp_path: Path) -> None:
+    accts = [account(f"school-{i}-fb") for i in range(300)]
+    app = _adaptive_app(tmp_path, accts, start=2, ceiling=8)
+    fake = UsageReportingConnector({a.platform_id: clean_snapshot(a) for a in accts})
+    result = asyncio.run(run_cycle(app, {"facebook": fake}, concurrency={"facebook": 3}))
+    assert result.concurrency["facebook"] == (3, 3)
+    assert fake.peak == 3

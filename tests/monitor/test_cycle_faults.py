@@ -120,7 +120,9 @@ def _stored(app: App, cycle_id: int) -> int:
 def test_a_lock_outlasting_the_retries_fails_the_cycle_at_once_and_the_next_starts_fresh(
     tmp_path: Path, on_log: Callable[[str, Callable[[], None]], OnLog]
 ) -> None:
-    accts = [account(f"school-{i}-fb") for i in range(300)]
+    # More accounts than a full batch and the full queue behind it hold (300), so the
+    # accounts the workers never fetched show that they stopped.
+    accts = [account(f"school-{i}-fb") for i in range(600)]
     app = fault_app(tmp_path, accts)
     locker = Locker(tmp_path / "socmon.db")
     snapshots = {a.platform_id: clean_snapshot(a) for a in accts}
@@ -135,13 +137,13 @@ def test_a_lock_outlasting_the_retries_fails_the_cycle_at_once_and_the_next_star
     assert "storing results failed" in first.reason and "locked" in first.reason
     assert first.finished_at == T0
     assert failed_line.seen == 1  # one line naming the cause
-    assert len(fake.fetched) < 300  # the workers stopped; they did not fetch the rest
-    assert _stored(app, first.id) < 300
+    assert len(fake.fetched) < 600  # the workers stopped; they did not fetch the rest
+    assert _stored(app, first.id) < 600
 
     again = asyncio.run(run_cycle(app, {"facebook": FakeConnector(snapshots)}))
 
-    assert (again.status, again.ok) == ("complete", 300)
-    assert _stored(app, again.cycle_id) == 300
+    assert (again.status, again.ok) == ("complete", 600)
+    assert _stored(app, again.cycle_id) == 600
 
 
 def test_a_lock_shorter_than_the_retries_is_waited_out_and_the_cycle_is_complete(
