@@ -37,6 +37,7 @@ from bench.harness import (
     cycle_seconds,
     image_bytes,
     sandbox,
+    sandbox_cpu,
 )
 
 
@@ -45,7 +46,7 @@ def one_cycle(app: Any, base_url: str, pages: int) -> dict[str, Any]:
     from monitor.runner import run_check_cycle
 
     before, bytes_before = calls(base_url), image_bytes(base_url)
-    cpu_before = time.process_time()
+    cpu_before, sandbox_before = time.process_time(), sandbox_cpu(base_url)
     started = time.perf_counter()
     result = asyncio.run(run_check_cycle(app, env=ENV))
     seconds = time.perf_counter() - started
@@ -54,6 +55,7 @@ def one_cycle(app: Any, base_url: str, pages: int) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "cpu_ms": 1000 * (time.process_time() - cpu_before) / pages,
+        "sandbox_cpu_ms": 1000 * (sandbox_cpu(base_url) - sandbox_before) / pages,
         "calls": (calls(base_url) - before) / pages,
         "image_bytes": (image_bytes(base_url) - bytes_before) / pages,
         "limit": limit,
@@ -105,7 +107,7 @@ def _line(name: str, c: dict[str, Any], pages: int) -> str:
     return (
         f"  {name:<31} {c['seconds']:7.1f} s, {pages / c['seconds']:6.1f} Pages/s, "
         f"Graph calls/Page {c['calls']:.3f}, image bytes/Page {c['image_bytes']:,.0f}, "
-        f"CPU/Page {c['cpu_ms']:.1f} ms, concurrency ended at {c['limit']} (peak {c['peak']})"
+        f"CPU/Page {c['cpu_ms']:.1f} ms (sandbox {c['sandbox_cpu_ms']:.1f} ms), concurrency ended at {c['limit']} (peak {c['peak']})"
     )
 
 

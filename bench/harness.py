@@ -75,6 +75,11 @@ def image_bytes(base_url: str) -> int:
     return int(stats(base_url).get("images", {}).get("bytes", 0))
 
 
+def sandbox_cpu(base_url: str) -> float:
+    """CPU seconds the sandbox process has used: it runs on the same two cores."""
+    return float(stats(base_url).get("cpu_seconds", 0.0))
+
+
 def bench_app(pages: int, base_url: str, *, logo: bool) -> App:
     """An App over a fresh state folder with `pages` synthetic Facebook Pages in its registry."""
     from monitor.context import App

@@ -142,9 +142,9 @@ DEMO_UNKNOWN |= {a: {"work_email"} for a in SOCIAL_PLANTED}
 # Bayview's page has no signature text: the logo in its banner is what passes it (CRPS AP146
 # 1.a). Thornhill's banner carries a look-alike, which must not pass its signature lapse.
 DEMO_IMAGES: dict[str, str] = {
-    f"{SCHOOLS[1].page_id}-cover.png": "district",
-    f"{SCHOOLS[0].page_id}-picture.png": "district",
-    f"{SCHOOLS[7].page_id}-cover.png": "letters",
+    f"{SCHOOLS[1].page_id}-cover.jpg": "district",
+    f"{SCHOOLS[0].page_id}-picture.jpg": "district",
+    f"{SCHOOLS[7].page_id}-cover.jpg": "letters",
 }
 # Registered but missing from /me/accounts: a registry-vs-ownership check flags it.
 DEMO_NOT_OWNED = frozenset({"eagle-point-elementary-fb"})

@@ -139,10 +139,10 @@ def render_page(page: Page, specs: dict[str, FieldSpec], where: Where) -> dict[s
             if page.emails:  # Graph leaves the key out when the page has none
                 out["emails"] = list(page.emails)
         elif name == "cover":
-            url = f"{where.base_url}/_sandbox/img/{page.id}-cover.png"
+            url = f"{where.base_url}/_sandbox/img/{page.id}-cover.jpg"
             out["cover"] = {"id": f"{page.id}9", "source": url}
         elif name == "picture":
-            url = f"{where.base_url}/_sandbox/img/{page.id}-picture.png"
+            url = f"{where.base_url}/_sandbox/img/{page.id}-picture.jpg"
             out["picture"] = {
                 "data": {"url": url, "height": 50, "width": 50, "is_silhouette": False}
             }

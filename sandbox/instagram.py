@@ -120,7 +120,7 @@ def account_body(world: World, request: Request) -> dict[str, Any]:
     plain: dict[str, Any] = {
         "id": found.id, "ig_id": int(found.id[-6:]), "username": found.username,
         "name": found.name, "biography": found.biography, "website": found.website,
-        "profile_picture_url": f"{base}/_sandbox/img/{found.id}-picture.png",
+        "profile_picture_url": f"{base}/_sandbox/img/{found.id}-picture.jpg",
         "followers_count": 120, "follows_count": 10, "media_count": len(found.media),
     }  # fmt: skip
     try:
@@ -209,7 +209,7 @@ def render_media(request: Request, item: IgMedia, specs: dict[str, FieldSpec]) -
         "id": item.id, "timestamp": item.timestamp.strftime("%Y-%m-%dT%H:%M:%S+0000"),
         "permalink": item.permalink, "comments_count": _count(item.comments),
         "is_comment_enabled": item.comments_enabled, "caption": item.caption, "media_type": "IMAGE",
-        "media_url": f"{str(request.base_url).rstrip('/')}/_sandbox/img/{item.id}.png",
+        "media_url": f"{str(request.base_url).rstrip('/')}/_sandbox/img/{item.id}.jpg",
         "like_count": 3,
     }  # fmt: skip
     out: dict[str, Any] = {}

@@ -125,6 +125,8 @@ class World:
     _build: Callable[[str], Page | None] | None = None
     _token_owner: dict[str, str] = field(default_factory=dict)
     _token_parse: Callable[[str], str | None] | None = None
+    # What an image shows beyond the demo's (sandbox.images): None is a plain photo.
+    _image_variant: Callable[[str], str | None] | None = None
 
     def add(self, page: Page) -> Page:
         """Add (or replace) a page and index its token."""
@@ -163,6 +165,10 @@ class World:
             owner = self._token_parse(token)
         return owner
 
+    def image_variant(self, name: str) -> str | None:
+        """What the image `name` shows ("district", a decoy), or None for a plain photo."""
+        return self._image_variant(name) if self._image_variant else None
+
     def take_fault(self, page_id: str | None) -> Fault | None:
         """The next planned failure for a request to this page, if any."""
         queue = self.fail_next_for.get(page_id or "")
@@ -193,12 +199,23 @@ class World:
             page_id = token[4:-16]
             return page_id if valid(page_id) and token == synthetic_token(page_id) else None
 
+        def image(name: str) -> str | None:
+            # Half the schools show the district logo in their cover, as policy asks; the
+            # detector costs more on a banner that holds it, so the benchmark pays for both.
+            page_id, _, what = name.partition("-")
+            return (
+                "district"
+                if what == "cover.jpg" and valid(page_id) and int(page_id) % 2 == 0
+                else None
+            )
+
         return cls(
             system_token="sandbox-system-token",
             business_id="300000000000099",
             _order=order,
             _build=build,
             _token_parse=parse,
+            _image_variant=image,
         )
 
 

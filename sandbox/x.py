@@ -156,8 +156,8 @@ def render_user(request: Request, user: XUser, fields: set[str]) -> dict[str, An
         "entities": {"url": {"urls": [{"url": short, "expanded_url": user.url}]}}
         if user.url
         else None,
-        "profile_image_url": f"{base}/_sandbox/img/x-{user.id}-picture.png",
-        "profile_banner_url": f"{base}/_sandbox/img/x-{user.id}-banner.png"
+        "profile_image_url": f"{base}/_sandbox/img/x-{user.id}-picture.jpg",
+        "profile_banner_url": f"{base}/_sandbox/img/x-{user.id}-banner.jpg"
         if user.banner
         else None,
         "protected": user.protected,

@@ -158,7 +158,7 @@ def channels_body(social: SocialWorld, request: Request) -> dict[str, Any]:
         channel = social.youtube.get(channel_id)
         if channel is None:
             continue  # like YouTube: an unknown id is left out, not an error
-        picture = f"{base}/_sandbox/img/yt-{channel.id}-picture.png"
+        picture = f"{base}/_sandbox/img/yt-{channel.id}-picture.jpg"
         item: dict[str, Any] = {"kind": "youtube#channel", "etag": "sandbox", "id": channel.id}
         if "snippet" in parts:
             item["snippet"] = {
@@ -174,7 +174,7 @@ def channels_body(social: SocialWorld, request: Request) -> dict[str, Any]:
         if "brandingSettings" in parts:
             item["brandingSettings"] = {
                 "channel": {"title": channel.title, "description": channel.description},
-                "image": {"bannerExternalUrl": f"{base}/_sandbox/img/yt-{channel.id}-banner.png"},
+                "image": {"bannerExternalUrl": f"{base}/_sandbox/img/yt-{channel.id}-banner.jpg"},
             }
         if "status" in parts:
             item["status"] = {"privacyStatus": channel.privacy, "isLinked": True}

@@ -84,7 +84,7 @@ def test_signature_email_and_privacy_match_the_planted_problems() -> None:
     for account in registry():
         page = page_of(world, account)
         expected = DEMO_EXPECTED[account.id]
-        logo = {DEMO_IMAGES.get(f"{page.id}-{image}.png") for image in ("cover", "picture")}
+        logo = {DEMO_IMAGES.get(f"{page.id}-{image}.jpg") for image in ("cover", "picture")}
         signed = DISTRICT in f"{page.name}\n{page.about}\n{page.description}" or "district" in logo
         assert signed == ("signature" not in expected), account.id
         work = all(email.endswith("@" + DOMAIN) for email in page.emails) and bool(page.emails)

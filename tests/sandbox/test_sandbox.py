@@ -99,8 +99,8 @@ def test_the_page_object_has_the_profile_images_and_contact_email(client: httpx.
     assert "Coast Mountains School District 82" in page["about"]
     assert page["emails"] == ["hillcrest.office@cmsd82.ca"]
     assert page["is_published"] is True
-    assert client.get(page["cover"]["source"]).headers["content-type"] == "image/png"
-    assert page["picture"]["data"]["url"].endswith(".png")
+    assert client.get(page["cover"]["source"]).headers["content-type"] == "image/jpeg"
+    assert page["picture"]["data"]["url"].endswith(".jpg")
 
 
 def test_emails_and_empty_texts_are_left_out_like_graph_does(
