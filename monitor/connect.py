@@ -15,18 +15,19 @@ from monitor.errors import Problem, UserError
 from monitor.platforms import PLATFORMS, BuildContext
 from monitor.settings import Settings
 
-# Pages whose roles Graph refuses inside the page call, for the process's lifetime:
-# connectors are built every cycle, this memory outlives them.
-ROLES_APART = RolesApart()
-
 
 @asynccontextmanager
 async def open_connectors(
-    settings: Settings, clock: Clock, env: Mapping[str, str] | None = None
+    settings: Settings,
+    clock: Clock,
+    env: Mapping[str, str] | None = None,
+    *,
+    roles_apart: RolesApart | None = None,
 ) -> AsyncIterator[dict[str, Connector]]:
     """One httpx client per platform, closed on exit; a missing secret is a user error.
 
     `clock` is the App's: every snapshot, quota day and rate-limit reset reads it.
+    `roles_apart` is the App's memory that outlives this cycle's connectors.
     """
     problems: list[Problem] = []
     ctx = BuildContext(
@@ -35,7 +36,7 @@ async def open_connectors(
         env=env,
         clock=clock,
         graph_throttle=GraphThrottle("graph", clock=lambda: clock().timestamp()),
-        roles_apart=ROLES_APART,
+        roles_apart=roles_apart if roles_apart is not None else RolesApart(),
     )
     async with AsyncExitStack() as stack:
         connectors: dict[str, Connector] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.facebook import RolesApart
 from monitor.errors import UserError
 from monitor.registry import Account, load_configured_registry
 from monitor.settings import Settings, find_config, load_settings
@@ -33,6 +34,9 @@ class App:
     sessions: sessionmaker[Session]
     accounts: list[Account]
     clock: Clock = utcnow
+    # What the process learns about platforms and keeps across cycles (connectors are
+    # built anew each cycle): Pages whose roles Graph refuses inside the page call.
+    roles_apart: RolesApart = field(default_factory=RolesApart)
 
     def account(self, account_id: str) -> Account | None:
         return next((a for a in self.accounts if a.id == account_id), None)

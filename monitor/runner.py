@@ -94,7 +94,9 @@ async def run_check_cycle(
     fence: Fence | None = None,
 ) -> CycleResult:
     """Open the connectors (secrets from `env`, default the process environment) and run a cycle."""
-    async with open_connectors(app.settings, app.clock, env) as connectors:
+    async with open_connectors(
+        app.settings, app.clock, env, roles_apart=app.roles_apart
+    ) as connectors:
         return await assembled_cycle(
             app, connectors, accounts=accounts, progress=progress, stop=stop, env=env, fence=fence
         )

@@ -113,7 +113,7 @@ def _open_waiting(config: Path | None, sleep: Callable[[float], None] = time.sle
 
 
 async def _probe_connectors(app: App) -> None:
-    async with open_connectors(app.settings, app.clock):
+    async with open_connectors(app.settings, app.clock, roles_apart=app.roles_apart):
         pass
 
 

@@ -200,3 +200,25 @@ def test_an_x_app_over_its_monthly_cap_leaves_x_unknown_and_tells_it(
     assert not any(a in x_ids for a, _ in lapses)  # unknown never opens a lapse
     assert ("x credential", "connector_health") in lapses
     assert "the X monthly read cap is reached" in district[("x", "connector_health")].detail
+
+
+def test_the_app_remembers_across_cycles_the_page_whose_roles_graph_refuses_in_the_page_call(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    settings = demo_settings(tmp_path, sandbox.base_url)
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    accounts = load_registry(settings.registry, settings.district.email_domains)
+    app = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
+    (refused,) = sandbox.world.roles_forbidden
+    calls = sandbox.world.calls
+
+    asyncio.run(run_check_cycle(app, env=DEMO_SECRETS))
+    first = calls["page"]
+    assert refused in app.roles_apart
+    asyncio.run(run_check_cycle(app, env=DEMO_SECRETS))
+    # The second cycle reads that page without the refused edge at once: one page call
+    # fewer than the first, which asked with the edge, was refused and asked again.
+    assert calls["page"] - first == first - 1
+    fresh = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
+    assert refused not in fresh.roles_apart  # the memory is the process's, not a global
