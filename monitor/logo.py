@@ -6,7 +6,11 @@ of the best places cell by cell:
   of 15 %), the image is shrunk so the logo would be 24 px wide, and correlated with
   a 24 px template. A tiny template keeps ~20 sizes inside the time budget. The image
   is edge-padded, so a logo that the platform's crop cuts at the edge still scores.
-- Refine: around the 3 best peaks, nearby sizes at 64 px then 96 px fix the place
+  The shrunk images come from halvings (cheap) and a bilinear step from the nearest
+  larger one. Sizes are searched largest first, and a strong peak is verified as soon
+  as the next size scores lower there, so a found logo ends the search early; without
+  one, the 3 best peaks over all sizes are verified.
+- Refine: around a peak, nearby sizes at 64 px then 96 px fix the place
   and size; ECC (affine) then aligns the crop to sub-pixel precision.
 - Verify: one gain/offset fit per colour channel over the visible logo absorbs colour
   shifts; any of 6x6 cells that the fit cannot explain means another picture. A
@@ -18,7 +22,7 @@ Logos with transparency are flattened onto white: detection assumes an opaque lo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +42,7 @@ MAX_SIDE = 1200  # larger images are searched downscaled
 PAD = 0.3  # how much of the logo may lie outside the image
 COARSE_MIN = 0.6  # correlation a candidate needs to be verified
 CANDIDATES = 3  # best peaks verified per logo
+SURE = 0.7  # a peak this strong is verified before the smaller sizes are searched
 GLOBAL_MIN = 0.75
 CELL_MAX_ERROR = 0.4  # worst cell's misfit, in units of the logo's contrast
 IMAGE_TIMEOUT = 15.0  # seconds per image request
@@ -47,7 +52,7 @@ VISIBLE_MIN = 0.5  # share of the logo's cells that must be inside the image
 # (Bump the name when the code changes without a threshold changing.)
 _THRESHOLDS = (COARSE, FINE, VERIFY, CELLS, MIN_WIDTH, STEP, MAX_SIDE, PAD, COARSE_MIN)
 METHOD = repr(
-    ("ncc-cells-1", *_THRESHOLDS, CANDIDATES, GLOBAL_MIN, CELL_MAX_ERROR, RIM, VISIBLE_MIN)
+    ("ncc-cells-2", *_THRESHOLDS, CANDIDATES, SURE, GLOBAL_MIN, CELL_MAX_ERROR, RIM, VISIBLE_MIN)
 )
 
 
@@ -116,13 +121,16 @@ class LogoDetector:
 
     def find(self, image: Image) -> Match | None:
         """The first verified logo in `image` (BGR), or None."""
-        colour = _bgr(image)
+        # Kept in 8 bits: float copies of the whole image cost more than the search's levels.
+        colour = image if image.ndim == 3 and image.shape[2] == 3 else _opaque(image)
         scale = min(1.0, MAX_SIDE / max(colour.shape[:2]))
         if scale < 1.0:
-            colour = _f32(
-                cv2.resize(colour, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            # Averaging (INTER_AREA) by a ratio like 0.8 costs more than the whole search.
+            shrink = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA
+            colour = np.asarray(
+                cv2.resize(colour, None, fx=scale, fy=scale, interpolation=shrink), np.uint8
             )
-        gray = _gray(colour)
+        gray = _f32(cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY))
         for template in self._templates:
             for cand in _candidates(gray, template):
                 match = _verify(colour, gray, template, cand)
@@ -143,6 +151,11 @@ def _bgr(img: Image) -> Colour:
         alpha = img[..., 3:4].astype(np.float32) / 255
         return np.asarray(img[..., :3] * alpha + 255 * (1 - alpha), np.float32)
     return np.asarray(img, np.float32)
+
+
+def _opaque(img: Image) -> Image:
+    """An image to search, in 8-bit BGR: transparency flattened onto white."""
+    return np.asarray(np.clip(np.round(_bgr(img)), 0, 255), np.uint8)
 
 
 def _f32(array: object) -> Gray:
@@ -177,37 +190,68 @@ def _template(name: str, img: Image) -> _Template:
     return _Template(name, at(COARSE), blurred(FINE), verify, _f32(full), opaque, aspect)
 
 
-def _candidates(gray: Gray, t: _Template) -> list[tuple[float, float, float, float]]:
-    """(score, x, y, width) of the best correlation peaks over all sizes, best first."""
+def _candidates(gray: Gray, t: _Template) -> Iterator[tuple[float, float, float, float]]:
+    """(score, x, y, width) of correlation peaks worth verifying, the most promising first.
+
+    Sizes are searched from the largest (cheapest) down. A strong peak is handed out as
+    soon as the next smaller size scores lower, so a found logo ends the search before
+    the costly small sizes; then the best peaks over all sizes, as always.
+    """
     h, w = gray.shape
     largest = min(w, h / t.aspect) * (1 + PAD)
-    found: list[tuple[float, float, float, float]] = []
-    th, tw = t.coarse.shape
-    py, px = int(th * PAD), int(tw * PAD)
-    width = float(MIN_WIDTH)
-    small = gray
+    levels: list[tuple[float, Gray]] = []
+    width, octave, scale = float(MIN_WIDTH), gray, 1.0
     while width <= largest:
         f = COARSE / width
+        while f <= scale / 2 and min(octave.shape) > 1:
+            # Halving by averaging is ten times cheaper than shrinking by any other ratio;
+            # each size is then interpolated from the octave above it (at most 2x larger).
+            octave = _f32(cv2.resize(octave, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+            scale /= 2
         size = (max(round(w * f), 1), max(round(h * f), 1))
-        # Each level is shrunk from the previous one: cheaper than from the full image.
-        small = _f32(cv2.resize(small, size, interpolation=cv2.INTER_AREA))
-        padded = cv2.copyMakeBorder(small, py, py, px, px, cv2.BORDER_REPLICATE)
-        if padded.shape[0] >= th and padded.shape[1] >= tw:
-            scores = cv2.matchTemplate(padded, t.coarse, cv2.TM_CCOEFF_NORMED)
-            for _ in range(2):  # two peaks per size, so a look-alike cannot hide the logo
-                _, best, _, (bx, by) = cv2.minMaxLoc(scores)
-                if best < COARSE_MIN:
-                    break
-                found.append((float(best), (bx - px) / f, (by - py) / f, width))
-                corner, end = (bx - tw // 2, by - th // 2), (bx + tw // 2, by + th // 2)
-                cv2.rectangle(scores, corner, end, -1, -1)
+        levels.append((width, _f32(cv2.resize(octave, size, interpolation=cv2.INTER_LINEAR))))
         width *= STEP
+    found: list[tuple[float, float, float, float]] = []
+    handed: list[tuple[float, float, float, float]] = []
+    pending: tuple[float, float, float, float] | None = None
+    for width, small in reversed(levels):
+        peaks = _peaks(small, t.coarse, COARSE / width, width)
+        if pending is not None and (not peaks or peaks[0][0] < pending[0]):
+            handed.append(pending)
+            yield pending
+        pending = None
+        if peaks and peaks[0][0] >= SURE and all(peaks[0][0] > p[0] for p in found):
+            pending = peaks[0]
+        found.extend(peaks)
     found.sort(reverse=True)
-    return found[:CANDIDATES]
+    for cand in found[:CANDIDATES]:
+        if cand not in handed:
+            yield cand
+
+
+def _peaks(
+    small: Gray, template: Gray, f: float, width: float
+) -> list[tuple[float, float, float, float]]:
+    """(score, x, y, width) of the two best places in `small`, the image shrunk by `f`."""
+    th, tw = template.shape
+    py, px = int(th * PAD), int(tw * PAD)
+    padded = cv2.copyMakeBorder(small, py, py, px, px, cv2.BORDER_REPLICATE)
+    if padded.shape[0] < th or padded.shape[1] < tw:
+        return []
+    scores = cv2.matchTemplate(padded, template, cv2.TM_CCOEFF_NORMED)
+    peaks = []
+    for _ in range(2):  # two peaks per size, so a look-alike cannot hide the logo
+        _, best, _, (bx, by) = cv2.minMaxLoc(scores)
+        if best < COARSE_MIN:
+            break
+        peaks.append((float(best), (bx - px) / f, (by - py) / f, width))
+        corner, end = (bx - tw // 2, by - th // 2), (bx + tw // 2, by + th // 2)
+        cv2.rectangle(scores, corner, end, -1, -1)
+    return peaks
 
 
 def _verify(
-    colour: Colour, gray: Gray, t: _Template, cand: tuple[float, float, float, float]
+    colour: Image, gray: Gray, t: _Template, cand: tuple[float, float, float, float]
 ) -> Match | None:
     """Refine the candidate's position and size, then compare it with the logo cell by cell."""
     coarse, x, y, width = cand
@@ -296,7 +340,7 @@ def _align(ref: Colour, crop: Colour) -> Colour:
     return np.asarray(warped, np.float32)
 
 
-def _cut(img: Gray, x0: int, y0: int, x1: int, y1: int) -> Gray:
+def _cut(img: Image | Gray, x0: int, y0: int, x1: int, y1: int) -> Gray:
     """img[y0:y1, x0:x1], with the edge replicated where the box leaves the image."""
     h, w = img.shape[:2]
     top, left = max(0, -y0), max(0, -x0)
@@ -326,27 +370,30 @@ def _cell_error(ref: Colour, crop: Colour, visible: npt.NDArray[np.bool_]) -> fl
     global); a look-alike differs in a few places, which shows up as cells that no
     global fit explains. The misfit is in units of the logo's own contrast.
     """
-    a, b = ref[visible], crop[visible]  # N x 3
-    spread = float(np.sqrt(a.var(axis=0).mean()))
-    if a.shape[0] < 16 or spread < 1:
+    mask = visible.astype(np.uint8)
+    count = int(mask.sum())
+    mean_a, std_a = (v.ravel()[:3] for v in cv2.meanStdDev(ref, mask=mask))
+    spread = float(np.sqrt((std_a**2).mean()))
+    if count < 16 or spread < 1:
         return None
-    fitted = np.empty_like(crop)
-    for c in range(3):
-        gain, offset = np.polyfit(a[:, c], b[:, c], 1) if a[:, c].std() > 1 else (1.0, 0.0)
-        if gain <= 0.2:  # inverted or washed out: not the logo
-            return float("inf")
-        fitted[..., c] = (crop[..., c] - offset) / gain
+    # Least-squares line per channel, from the masked means (np.polyfit is far slower).
+    mean_b = np.array(cv2.mean(crop, mask)[:3])
+    cov = np.array(cv2.mean(np.multiply(ref, crop), mask)[:3]) - mean_a * mean_b
+    flat = std_a <= 1  # a channel without contrast in the logo: nothing to fit
+    gain = np.where(flat, 1.0, cov / np.maximum(std_a**2, 1e-6))
+    if (gain <= 0.2).any():  # inverted or washed out: not the logo
+        return float("inf")
+    offset = np.where(flat, 0.0, mean_b - gain * mean_a)
+    diff = (crop - offset.astype(np.float32)) / gain.astype(np.float32) - ref
+    misfit = (diff * diff).sum(axis=2) * visible
+    # Sums over the CELLS x CELLS grid: rows and columns cut at the same places as before.
     h, w = visible.shape
-    errors: list[float] = []
-    for i in range(CELLS):
-        for j in range(CELLS):
-            ys = slice(i * h // CELLS, (i + 1) * h // CELLS)
-            xs = slice(j * w // CELLS, (j + 1) * w // CELLS)
-            inside = visible[ys, xs]
-            if inside.mean() < 0.5:
-                continue
-            diff = (fitted[ys, xs] - ref[ys, xs])[inside]
-            errors.append(float(np.sqrt((diff * diff).mean())) / spread)
-    if len(errors) < VISIBLE_MIN * CELLS * CELLS:
+    rows = [i * h // CELLS for i in range(CELLS)]
+    cols = [j * w // CELLS for j in range(CELLS)]
+    sums = np.add.reduceat(np.add.reduceat(misfit, rows, axis=0), cols, axis=1)
+    counts = np.add.reduceat(np.add.reduceat(visible.astype(np.float32), rows, 0), cols, 1)
+    heights, widths = np.diff([*rows, h]), np.diff([*cols, w])
+    kept = counts >= 0.5 * np.outer(heights, widths)  # cells mostly inside the image
+    if kept.sum() < VISIBLE_MIN * CELLS * CELLS:
         return None
-    return max(errors)
+    return float(np.sqrt(sums[kept] / (3 * counts[kept])).max()) / spread
