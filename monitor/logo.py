@@ -9,7 +9,7 @@ of the best places cell by cell:
   The shrunk images come from halvings (cheap) and a bilinear step from the nearest
   larger one. Sizes are searched largest first, and a strong peak is verified as soon
   as the next size scores lower there, so a found logo ends the search early; without
-  one, the 3 best peaks over all sizes are verified.
+  one, the 3 best peaks over all sizes are verified. (The search: monitor.logo_search.)
 - Refine: around a peak, nearby sizes at 64 px then 96 px fix the place
   and size; ECC (affine) then aligns the crop to sub-pixel precision.
 - Verify: one gain/offset fit per colour channel over the visible logo absorbs colour
@@ -22,7 +22,7 @@ Logos with transparency are flattened onto white: detection assumes an opaque lo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,17 +32,22 @@ import numpy.typing as npt
 
 from connectors.images import Image, decode_image
 from monitor.errors import UserError
+from monitor.logo_search import (
+    CANDIDATES,
+    COARSE,
+    COARSE_MIN,
+    MIN_WIDTH,
+    PAD,
+    STEP,
+    SURE,
+    Gray,
+    candidates,
+    f32,
+)
 
-Gray = npt.NDArray[np.float32]
 Colour = npt.NDArray[np.float32]  # H x W x 3, BGR
-COARSE, FINE, VERIFY, CELLS = 24, 64, 96, 6
-MIN_WIDTH = 36  # smallest logo looked for, in pixels
-STEP = 1.15  # ratio between searched logo sizes
+FINE, VERIFY, CELLS = 64, 96, 6
 MAX_SIDE = 1200  # larger images are searched downscaled
-PAD = 0.3  # how much of the logo may lie outside the image
-COARSE_MIN = 0.6  # correlation a candidate needs to be verified
-CANDIDATES = 3  # best peaks verified per logo
-SURE = 0.7  # a peak this strong is verified before the smaller sizes are searched
 GLOBAL_MIN = 0.75
 CELL_MAX_ERROR = 0.4  # worst cell's misfit, in units of the logo's contrast
 IMAGE_TIMEOUT = 15.0  # seconds per image request
@@ -130,9 +135,9 @@ class LogoDetector:
             colour = np.asarray(
                 cv2.resize(colour, None, fx=scale, fy=scale, interpolation=shrink), np.uint8
             )
-        gray = _f32(cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY))
+        gray = f32(cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY))
         for template in self._templates:
-            for cand in _candidates(gray, template):
+            for cand in candidates(gray, template.coarse, template.aspect):
                 match = _verify(colour, gray, template, cand)
                 if match is not None:
                     return match
@@ -156,11 +161,6 @@ def _bgr(img: Image) -> Colour:
 def _opaque(img: Image) -> Image:
     """An image to search, in 8-bit BGR: transparency flattened onto white."""
     return np.asarray(np.clip(np.round(_bgr(img)), 0, 255), np.uint8)
-
-
-def _f32(array: object) -> Gray:
-    """OpenCV results as float32 arrays (its stubs type them loosely)."""
-    return np.asarray(array, np.float32)
 
 
 def _gray(colour: Colour) -> Gray:
@@ -188,89 +188,8 @@ def _template(name: str, img: Image) -> _Template:
     # Transparent parts of the logo show whatever is behind it: never compared.
     opaque = cv2.resize(alpha, verify.shape[::-1], interpolation=cv2.INTER_AREA) > 250
     coarse = at(COARSE)
-    coarse -= coarse.mean()  # as _ncc wants it
-    return _Template(name, coarse, blurred(FINE), verify, _f32(full), opaque, aspect)
-
-
-def _candidates(gray: Gray, t: _Template) -> Iterator[tuple[float, float, float, float]]:
-    """(score, x, y, width) of correlation peaks worth verifying, the most promising first.
-
-    Sizes are searched from the largest (cheapest) down. A strong peak is handed out as
-    soon as the next smaller size scores lower, so a found logo ends the search before
-    the costly small sizes; then the best peaks over all sizes, as always.
-    """
-    h, w = gray.shape
-    largest = min(w, h / t.aspect) * (1 + PAD)
-    # Halving by averaging is ten times cheaper than shrinking by any other ratio; each
-    # size is interpolated from the halving above it (at most 2x larger) when searched.
-    levels: list[tuple[float, Gray]] = []
-    width, octave, scale = float(MIN_WIDTH), gray, 1.0
-    while width <= largest:
-        while COARSE / width <= scale / 2 and min(octave.shape) > 1:
-            octave = _f32(cv2.resize(octave, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
-            scale /= 2
-        levels.append((width, octave))
-        width *= STEP
-    found: list[tuple[float, float, float, float]] = []
-    handed: list[tuple[float, float, float, float]] = []
-    pending: tuple[float, float, float, float] | None = None
-    for width, octave in reversed(levels):
-        f = COARSE / width
-        size = (max(round(w * f), 1), max(round(h * f), 1))
-        small = _f32(cv2.resize(octave, size, interpolation=cv2.INTER_LINEAR))
-        peaks = _peaks(small, t.coarse, f, width)
-        if pending is not None and (not peaks or peaks[0][0] < pending[0]):
-            handed.append(pending)
-            yield pending
-        pending = None
-        if peaks and peaks[0][0] >= SURE and all(peaks[0][0] > p[0] for p in found):
-            pending = peaks[0]
-        found.extend(peaks)
-    found.sort(reverse=True)
-    for cand in found[:CANDIDATES]:
-        if cand not in handed:
-            yield cand
-
-
-def _peaks(
-    small: Gray, template: Gray, f: float, width: float
-) -> list[tuple[float, float, float, float]]:
-    """(score, x, y, width) of the two best places in `small`, the image shrunk by `f`."""
-    th, tw = template.shape
-    py, px = int(th * PAD), int(tw * PAD)
-    padded = _f32(cv2.copyMakeBorder(small, py, py, px, px, cv2.BORDER_REPLICATE))
-    if padded.shape[0] < th or padded.shape[1] < tw:
-        return []
-    scores = _ncc(padded, template)
-    peaks = []
-    for _ in range(2):  # two peaks per size, so a look-alike cannot hide the logo
-        _, best, _, (bx, by) = cv2.minMaxLoc(scores)
-        if best < COARSE_MIN:
-            break
-        peaks.append((float(best), (bx - px) / f, (by - py) / f, width))
-        corner, end = (bx - tw // 2, by - th // 2), (bx + tw // 2, by + th // 2)
-        cv2.rectangle(scores, corner, end, -1, -1)
-    return peaks
-
-
-def _ncc(img: Gray, template: Gray) -> Gray:
-    """cv2.TM_CCOEFF_NORMED for a zero-mean `template`, a fifth cheaper than OpenCV's.
-
-    The correlation is OpenCV's; the windows' deviations come from two box filters
-    instead of its per-pixel loop over integral images.
-    """
-    th, tw = template.shape
-    n = th * tw
-    num = cv2.matchTemplate(img, template, cv2.TM_CCORR)
-    rh, rw = num.shape
-    size, corner, zero = (tw, th), (0, 0), cv2.BORDER_CONSTANT
-    mean = cv2.boxFilter(img, cv2.CV_32F, size, anchor=corner, borderType=zero)[:rh, :rw]
-    square = cv2.sqrBoxFilter(img, cv2.CV_32F, size, anchor=corner, borderType=zero)[:rh, :rw]
-    # A window flatter than one grey level says nothing; float32 rounding of the
-    # variance (below 0.01 for 8-bit values) stays far below that floor.
-    var = np.maximum(cv2.subtract(square, cv2.multiply(mean, mean)), 1.0)
-    norm = float(np.sqrt(n * (template.astype(np.float64) ** 2).sum()))
-    return _f32(cv2.divide(num, cv2.sqrt(var), scale=1.0 / norm))
+    coarse -= coarse.mean()  # as the search's correlation wants it
+    return _Template(name, coarse, blurred(FINE), verify, f32(full), opaque, aspect)
 
 
 def _verify(
@@ -293,7 +212,7 @@ def _verify(
     # differences are not mistaken for a different logo.
     ref = cv2.resize(t.full, (max(round(fw), 1), max(round(fh), 1)), interpolation=cv2.INTER_AREA)
     ref = cv2.resize(ref, (vw, vh), interpolation=shrink)
-    crop, ref = _f32(cv2.GaussianBlur(crop, (5, 5), 0)), _f32(cv2.GaussianBlur(ref, (5, 5), 0))
+    crop, ref = f32(cv2.GaussianBlur(crop, (5, 5), 0)), f32(cv2.GaussianBlur(ref, (5, 5), 0))
     crop = _align(ref, crop)
     visible = _visibility(gray.shape, fx, fy, fw, fh, (vh, vw)) & t.opaque
     # The blur mixes the logo's outermost pixels with whatever surrounds it: not evidence.
@@ -371,7 +290,7 @@ def _cut(img: Image | Gray, x0: int, y0: int, x1: int, y1: int) -> Gray:
     inner = img[max(y0, 0) : min(y1, h), max(x0, 0) : min(x1, w)]
     if inner.size == 0:
         return np.zeros((max(y1 - y0, 1), max(x1 - x0, 1), *img.shape[2:]), np.float32)
-    return _f32(cv2.copyMakeBorder(inner, top, bottom, left, right, cv2.BORDER_REPLICATE))
+    return f32(cv2.copyMakeBorder(inner, top, bottom, left, right, cv2.BORDER_REPLICATE))
 
 
 def _visibility(
