@@ -6,7 +6,11 @@ of the best places cell by cell:
   of 15 %), the image is shrunk so the logo would be 24 px wide, and correlated with
   a 24 px template. A tiny template keeps ~20 sizes inside the time budget. The image
   is edge-padded, so a logo that the platform's crop cuts at the edge still scores.
-- Refine: around the 3 best peaks, nearby sizes at 64 px then 96 px fix the place
+  The shrunk images come from halvings (cheap) and a bilinear step from the nearest
+  larger one. Sizes are searched largest first, and a strong peak is verified as soon
+  as the next size scores lower there, so a found logo ends the search early; without
+  one, the 3 best peaks over all sizes are verified. (The search: monitor.logo_search.)
+- Refine: around a peak, nearby sizes at 64 px then 96 px fix the place
   and size; ECC (affine) then aligns the crop to sub-pixel precision.
 - Verify: one gain/offset fit per colour channel over the visible logo absorbs colour
   shifts; any of 6x6 cells that the fit cannot explain means another picture. A
@@ -28,16 +32,22 @@ import numpy.typing as npt
 
 from connectors.images import Image, decode_image
 from monitor.errors import UserError
+from monitor.logo_search import (
+    CANDIDATES,
+    COARSE,
+    COARSE_MIN,
+    MIN_WIDTH,
+    PAD,
+    STEP,
+    SURE,
+    Gray,
+    candidates,
+    f32,
+)
 
-Gray = npt.NDArray[np.float32]
 Colour = npt.NDArray[np.float32]  # H x W x 3, BGR
-COARSE, FINE, VERIFY, CELLS = 24, 64, 96, 6
-MIN_WIDTH = 36  # smallest logo looked for, in pixels
-STEP = 1.15  # ratio between searched logo sizes
+FINE, VERIFY, CELLS = 64, 96, 6
 MAX_SIDE = 1200  # larger images are searched downscaled
-PAD = 0.3  # how much of the logo may lie outside the image
-COARSE_MIN = 0.6  # correlation a candidate needs to be verified
-CANDIDATES = 3  # best peaks verified per logo
 GLOBAL_MIN = 0.75
 CELL_MAX_ERROR = 0.4  # worst cell's misfit, in units of the logo's contrast
 IMAGE_TIMEOUT = 15.0  # seconds per image request
@@ -47,7 +57,7 @@ VISIBLE_MIN = 0.5  # share of the logo's cells that must be inside the image
 # (Bump the name when the code changes without a threshold changing.)
 _THRESHOLDS = (COARSE, FINE, VERIFY, CELLS, MIN_WIDTH, STEP, MAX_SIDE, PAD, COARSE_MIN)
 METHOD = repr(
-    ("ncc-cells-1", *_THRESHOLDS, CANDIDATES, GLOBAL_MIN, CELL_MAX_ERROR, RIM, VISIBLE_MIN)
+    ("ncc-cells-2", *_THRESHOLDS, CANDIDATES, SURE, GLOBAL_MIN, CELL_MAX_ERROR, RIM, VISIBLE_MIN)
 )
 
 
@@ -116,15 +126,18 @@ class LogoDetector:
 
     def find(self, image: Image) -> Match | None:
         """The first verified logo in `image` (BGR), or None."""
-        colour = _bgr(image)
+        # Kept in 8 bits: float copies of the whole image cost more than the search's levels.
+        colour = image if image.ndim == 3 and image.shape[2] == 3 else _opaque(image)
         scale = min(1.0, MAX_SIDE / max(colour.shape[:2]))
         if scale < 1.0:
-            colour = _f32(
-                cv2.resize(colour, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            # Averaging (INTER_AREA) by a ratio like 0.8 costs more than the whole search.
+            shrink = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA
+            colour = np.asarray(
+                cv2.resize(colour, None, fx=scale, fy=scale, interpolation=shrink), np.uint8
             )
-        gray = _gray(colour)
+        gray = f32(cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY))
         for template in self._templates:
-            for cand in _candidates(gray, template):
+            for cand in candidates(gray, template.coarse, template.aspect):
                 match = _verify(colour, gray, template, cand)
                 if match is not None:
                     return match
@@ -145,9 +158,9 @@ def _bgr(img: Image) -> Colour:
     return np.asarray(img, np.float32)
 
 
-def _f32(array: object) -> Gray:
-    """OpenCV results as float32 arrays (its stubs type them loosely)."""
-    return np.asarray(array, np.float32)
+def _opaque(img: Image) -> Image:
+    """An image to search, in 8-bit BGR: transparency flattened onto white."""
+    return np.asarray(np.clip(np.round(_bgr(img)), 0, 255), np.uint8)
 
 
 def _gray(colour: Colour) -> Gray:
@@ -174,40 +187,13 @@ def _template(name: str, img: Image) -> _Template:
     verify = blurred(VERIFY)
     # Transparent parts of the logo show whatever is behind it: never compared.
     opaque = cv2.resize(alpha, verify.shape[::-1], interpolation=cv2.INTER_AREA) > 250
-    return _Template(name, at(COARSE), blurred(FINE), verify, _f32(full), opaque, aspect)
-
-
-def _candidates(gray: Gray, t: _Template) -> list[tuple[float, float, float, float]]:
-    """(score, x, y, width) of the best correlation peaks over all sizes, best first."""
-    h, w = gray.shape
-    largest = min(w, h / t.aspect) * (1 + PAD)
-    found: list[tuple[float, float, float, float]] = []
-    th, tw = t.coarse.shape
-    py, px = int(th * PAD), int(tw * PAD)
-    width = float(MIN_WIDTH)
-    small = gray
-    while width <= largest:
-        f = COARSE / width
-        size = (max(round(w * f), 1), max(round(h * f), 1))
-        # Each level is shrunk from the previous one: cheaper than from the full image.
-        small = _f32(cv2.resize(small, size, interpolation=cv2.INTER_AREA))
-        padded = cv2.copyMakeBorder(small, py, py, px, px, cv2.BORDER_REPLICATE)
-        if padded.shape[0] >= th and padded.shape[1] >= tw:
-            scores = cv2.matchTemplate(padded, t.coarse, cv2.TM_CCOEFF_NORMED)
-            for _ in range(2):  # two peaks per size, so a look-alike cannot hide the logo
-                _, best, _, (bx, by) = cv2.minMaxLoc(scores)
-                if best < COARSE_MIN:
-                    break
-                found.append((float(best), (bx - px) / f, (by - py) / f, width))
-                corner, end = (bx - tw // 2, by - th // 2), (bx + tw // 2, by + th // 2)
-                cv2.rectangle(scores, corner, end, -1, -1)
-        width *= STEP
-    found.sort(reverse=True)
-    return found[:CANDIDATES]
+    coarse = at(COARSE)
+    coarse -= coarse.mean()  # as the search's correlation wants it
+    return _Template(name, coarse, blurred(FINE), verify, f32(full), opaque, aspect)
 
 
 def _verify(
-    colour: Colour, gray: Gray, t: _Template, cand: tuple[float, float, float, float]
+    colour: Image, gray: Gray, t: _Template, cand: tuple[float, float, float, float]
 ) -> Match | None:
     """Refine the candidate's position and size, then compare it with the logo cell by cell."""
     coarse, x, y, width = cand
@@ -226,7 +212,7 @@ def _verify(
     # differences are not mistaken for a different logo.
     ref = cv2.resize(t.full, (max(round(fw), 1), max(round(fh), 1)), interpolation=cv2.INTER_AREA)
     ref = cv2.resize(ref, (vw, vh), interpolation=shrink)
-    crop, ref = _f32(cv2.GaussianBlur(crop, (5, 5), 0)), _f32(cv2.GaussianBlur(ref, (5, 5), 0))
+    crop, ref = f32(cv2.GaussianBlur(crop, (5, 5), 0)), f32(cv2.GaussianBlur(ref, (5, 5), 0))
     crop = _align(ref, crop)
     visible = _visibility(gray.shape, fx, fy, fw, fh, (vh, vw)) & t.opaque
     # The blur mixes the logo's outermost pixels with whatever surrounds it: not evidence.
@@ -296,7 +282,7 @@ def _align(ref: Colour, crop: Colour) -> Colour:
     return np.asarray(warped, np.float32)
 
 
-def _cut(img: Gray, x0: int, y0: int, x1: int, y1: int) -> Gray:
+def _cut(img: Image | Gray, x0: int, y0: int, x1: int, y1: int) -> Gray:
     """img[y0:y1, x0:x1], with the edge replicated where the box leaves the image."""
     h, w = img.shape[:2]
     top, left = max(0, -y0), max(0, -x0)
@@ -304,7 +290,7 @@ def _cut(img: Gray, x0: int, y0: int, x1: int, y1: int) -> Gray:
     inner = img[max(y0, 0) : min(y1, h), max(x0, 0) : min(x1, w)]
     if inner.size == 0:
         return np.zeros((max(y1 - y0, 1), max(x1 - x0, 1), *img.shape[2:]), np.float32)
-    return _f32(cv2.copyMakeBorder(inner, top, bottom, left, right, cv2.BORDER_REPLICATE))
+    return f32(cv2.copyMakeBorder(inner, top, bottom, left, right, cv2.BORDER_REPLICATE))
 
 
 def _visibility(
@@ -326,27 +312,30 @@ def _cell_error(ref: Colour, crop: Colour, visible: npt.NDArray[np.bool_]) -> fl
     global); a look-alike differs in a few places, which shows up as cells that no
     global fit explains. The misfit is in units of the logo's own contrast.
     """
-    a, b = ref[visible], crop[visible]  # N x 3
-    spread = float(np.sqrt(a.var(axis=0).mean()))
-    if a.shape[0] < 16 or spread < 1:
+    mask = visible.astype(np.uint8)
+    count = int(mask.sum())
+    mean_a, std_a = (v.ravel()[:3] for v in cv2.meanStdDev(ref, mask=mask))
+    spread = float(np.sqrt((std_a**2).mean()))
+    if count < 16 or spread < 1:
         return None
-    fitted = np.empty_like(crop)
-    for c in range(3):
-        gain, offset = np.polyfit(a[:, c], b[:, c], 1) if a[:, c].std() > 1 else (1.0, 0.0)
-        if gain <= 0.2:  # inverted or washed out: not the logo
-            return float("inf")
-        fitted[..., c] = (crop[..., c] - offset) / gain
+    # Least-squares line per channel, from the masked means (np.polyfit is far slower).
+    mean_b = np.array(cv2.mean(crop, mask)[:3])
+    cov = np.array(cv2.mean(np.multiply(ref, crop), mask)[:3]) - mean_a * mean_b
+    flat = std_a <= 1  # a channel without contrast in the logo: nothing to fit
+    gain = np.where(flat, 1.0, cov / np.maximum(std_a**2, 1e-6))
+    if (gain <= 0.2).any():  # inverted or washed out: not the logo
+        return float("inf")
+    offset = np.where(flat, 0.0, mean_b - gain * mean_a)
+    diff = (crop - offset.astype(np.float32)) / gain.astype(np.float32) - ref
+    misfit = (diff * diff).sum(axis=2) * visible
+    # Sums over the CELLS x CELLS grid: rows and columns cut at the same places as before.
     h, w = visible.shape
-    errors: list[float] = []
-    for i in range(CELLS):
-        for j in range(CELLS):
-            ys = slice(i * h // CELLS, (i + 1) * h // CELLS)
-            xs = slice(j * w // CELLS, (j + 1) * w // CELLS)
-            inside = visible[ys, xs]
-            if inside.mean() < 0.5:
-                continue
-            diff = (fitted[ys, xs] - ref[ys, xs])[inside]
-            errors.append(float(np.sqrt((diff * diff).mean())) / spread)
-    if len(errors) < VISIBLE_MIN * CELLS * CELLS:
+    rows = [i * h // CELLS for i in range(CELLS)]
+    cols = [j * w // CELLS for j in range(CELLS)]
+    sums = np.add.reduceat(np.add.reduceat(misfit, rows, axis=0), cols, axis=1)
+    counts = np.add.reduceat(np.add.reduceat(visible.astype(np.float32), rows, 0), cols, 1)
+    heights, widths = np.diff([*rows, h]), np.diff([*cols, w])
+    kept = counts >= 0.5 * np.outer(heights, widths)  # cells mostly inside the image
+    if kept.sum() < VISIBLE_MIN * CELLS * CELLS:
         return None
-    return max(errors)
+    return float(np.sqrt(sums[kept] / (3 * counts[kept])).max()) / spread
