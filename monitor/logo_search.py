@@ -39,13 +39,17 @@ def candidates(gray: Gray, template: Gray, aspect: float) -> Iterator[Peak]:
     largest = min(w, h / aspect) * (1 + PAD)
     # Halving by averaging is ten times cheaper than shrinking by any other ratio; each
     # size is interpolated from the halving above it (at most 2x larger) when searched.
+    # The bilinear step alone aliases: the logo's scores fell by 0.02-0.03 (measured on
+    # bench.logo), so each halving is softened first and keeps the old scores' margin.
     levels: list[tuple[float, Gray]] = []
     width, octave, scale = float(MIN_WIDTH), gray, 1.0
+    soft = _soften(octave)
     while width <= largest:
         while COARSE / width <= scale / 2 and min(octave.shape) > 1:
             octave = f32(cv2.resize(octave, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+            soft = _soften(octave)
             scale /= 2
-        levels.append((width, octave))
+        levels.append((width, soft))
         width *= STEP
     found: list[Peak] = []
     handed: list[Peak] = []
@@ -66,6 +70,10 @@ def candidates(gray: Gray, template: Gray, aspect: float) -> Iterator[Peak]:
     for cand in found[:CANDIDATES]:
         if cand not in handed:
             yield cand
+
+
+def _soften(octave: Gray) -> Gray:
+    return f32(cv2.GaussianBlur(octave, (3, 3), 0.6))
 
 
 def _peaks(small: Gray, template: Gray, f: float, width: float) -> list[Peak]:
