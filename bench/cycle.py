@@ -7,8 +7,8 @@ Run:  .venv/bin/python bench/cycle.py                 (1,000 and 10,000 Pages, 5
 Each size runs in its own child process so peak RSS is that size's alone; the sandbox
 runs in a process of its own (bench/harness.py). Printed per size, for the first cycle
 (every image new) and the second (nothing changed): wall time, Pages/s, Graph calls per
-Page, image bytes per Page, client CPU per Page and the concurrency the cycle settled
-at; then peak RSS, and the ratio against checking the same Pages one at a time
+Page, image bytes per Page, client CPU per Page (and the sandbox's, which shares the two
+cores) and the concurrency the cycle settled at; then peak RSS, and the ratio against checking the same Pages one at a time
 (concurrency 1 over a sample, extrapolated to every Page). Last, one throttled Page
 among 1,000 (bench/harness.cycle_seconds, as bench/coverage.py runs it): extra wall time.
 """
