@@ -88,7 +88,7 @@ async def run_cycle(
     result = start_cycle(app, accounts, fence)
     try:
         with app.sessions() as session:
-            facts = account_facts(session, accounts)
+            facts = account_facts(session)
             # Per-post sync marks: what each account's connector may skip re-reading.
             known = load_marks(session, [a.id for a in accounts], app.clock())
             staff = [p.name for a in app.accounts for p in a.principals]
@@ -133,7 +133,7 @@ async def run_cycle(
                     outcome = _failed(app, account, checks_for(account), at, breaker.refusal())
                 else:
                     view = replace(
-                        facts.get(account.id, account.view()),
+                        facts.view(account),
                         privacy_resolutions=resolutions.get(account.id, {}),
                         **students,
                     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
@@ -75,27 +75,40 @@ def _upsert(session: Session, row: AccountRow | None, account: Account, at: date
         row.managers, row.data, row.active, row.updated_at = list(account.managers), data, True, at
 
 
-def account_facts(session: Session, accounts: Sequence[Account]) -> dict[str, AccountView]:
-    """Each account's check view with its latest review and attestations filled in."""
-    reviewed = dict(
-        session.execute(
+@dataclass(frozen=True)
+class AccountFacts:
+    """What people recorded per account: the latest review and attestation of each check."""
+
+    reviewed: dict[str, datetime]
+    attested: dict[str, dict[str, datetime]]
+
+    def view(self, account: Account) -> AccountView:
+        """The account's check view with its latest review and attestations filled in.
+
+        Built when the account is checked, so a cycle never holds every account's view.
+        """
+        return replace(
+            account.view(),
+            last_reviewed_at=self.reviewed.get(account.id),
+            attestations=self.attested.get(account.id, {}),
+        )
+
+
+def account_facts(session: Session) -> AccountFacts:
+    """The latest review of each account and attestation of each (account, check)."""
+    reviewed = {
+        account_id: _aware(at)
+        for account_id, at in session.execute(
             select(Review.account_id, func.max(Review.at)).group_by(Review.account_id)
-        ).all()
-    )
+        )
+    }
     attested: dict[str, dict[str, datetime]] = {}
     query = select(Attestation.account_id, Attestation.check_id, func.max(Attestation.at)).group_by(
         Attestation.account_id, Attestation.check_id
     )
     for account_id, check_id, at in session.execute(query):
         attested.setdefault(account_id, {})[check_id] = _aware(at)
-    return {
-        a.id: replace(
-            a.view(),
-            last_reviewed_at=_aware(reviewed[a.id]) if a.id in reviewed else None,
-            attestations=attested.get(a.id, {}),
-        )
-        for a in accounts
-    }
+    return AccountFacts(reviewed, attested)
 
 
 def _aware(value: datetime) -> datetime:

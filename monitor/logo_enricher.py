@@ -121,7 +121,10 @@ class LogoEnricher:
                 )
             found = await self._analysing[content]
             if found is None:
-                return None
+                return None  # kept: the same content is not analysed again this cycle
+            # The verdict goes into the cache (by content) below, before any other look runs,
+            # so the finished analysis need not be held for the rest of the cycle.
+            self._analysing.pop(content, None)
             seen, analysed_at = found, now
         verdict = Verdict(seen, content, analysed_at, now, got.etag, got.last_modified)
         return self._keep(url, verdict)

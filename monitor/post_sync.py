@@ -20,12 +20,12 @@ def load_marks(
 ) -> dict[str, dict[str, SyncMark]]:
     """Account id -> post id -> its mark from a complete read less than a day old."""
     out: dict[str, dict[str, SyncMark]] = {}
-    query = select(PostSync).where(
-        PostSync.account_id.in_(account_ids), PostSync.read_at > now - FULL_READ_EVERY
-    )
-    for row in session.scalars(query):
-        mark = SyncMark(row.marker, row.comments, row.read_at)
-        out.setdefault(row.account_id, {})[row.post_id] = mark
+    # Plain columns, not ORM objects: the session would hold every account's rows at once.
+    query = select(
+        PostSync.account_id, PostSync.post_id, PostSync.marker, PostSync.comments, PostSync.read_at
+    ).where(PostSync.account_id.in_(account_ids), PostSync.read_at > now - FULL_READ_EVERY)
+    for account_id, post_id, marker, comments, read_at in session.execute(query):
+        out.setdefault(account_id, {})[post_id] = SyncMark(marker, comments, read_at)
     return out
 
 
