@@ -157,6 +157,20 @@ def _yaml_place(exc: yaml.MarkedYAMLError) -> tuple[str, str]:
     return found, what
 
 
+def _share_field_sets(account: Account, shared: dict[frozenset[str], set[str]]) -> None:
+    """Let accounts given the same keys share pydantic's set of the keys given.
+
+    pydantic gives every instance a set of its own (728 bytes for an Account, 216 for each
+    principal): 10,000 accounts held ~9 MB of identical sets. Account and PrincipalEntry
+    are frozen, so nothing adds to a set once validated; a copy with changes gets its own.
+    """
+    for model in (account, *account.principals):
+        given = model.__pydantic_fields_set__
+        object.__setattr__(
+            model, "__pydantic_fields_set__", shared.setdefault(frozenset(given), given)
+        )
+
+
 def validate_accounts(
     src: str,
     items: Iterable[Any],
@@ -168,6 +182,7 @@ def validate_accounts(
     accounts: list[Account] = []
     seen_ids: dict[str, int] = {}
     seen_targets: dict[tuple[str, str], int] = {}
+    field_sets: dict[frozenset[str], set[str]] = {}
 
     for index, raw in enumerate(items):
         if not isinstance(raw, dict):
@@ -175,6 +190,7 @@ def validate_accounts(
             continue
         try:
             account = Account.model_validate(raw)
+            _share_field_sets(account, field_sets)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
             # "managers: not an email" already says why the list came out too short.
