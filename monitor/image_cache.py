@@ -61,11 +61,23 @@ class ImageCache:
     def load(cls, sessions: sessionmaker[Session], detector: str) -> ImageCache:
         """This detector's verdicts from the database; empty (and said once) if it cannot."""
         try:
+            # Plain columns, streamed: ORM objects for every image at once (20,000 at
+            # 10,000 Pages) set the cycle's peak memory, measured.
+            query = select(
+                ImageVerdict.url_key,
+                ImageVerdict.seen,
+                ImageVerdict.content_sha256,
+                ImageVerdict.analysed_at,
+                ImageVerdict.checked_at,
+                ImageVerdict.etag,
+                ImageVerdict.last_modified,
+            ).where(ImageVerdict.detector == detector)
             with sessions() as session:
-                rows = session.scalars(
-                    select(ImageVerdict).where(ImageVerdict.detector == detector)
-                )
-                verdicts = {row.url_key: _verdict(row) for row in rows}
+                rows = session.execute(query.execution_options(yield_per=1000))
+                verdicts = {
+                    key: Verdict(seen, content, analysed, checked, etag, modified)
+                    for key, seen, content, analysed, checked, etag, modified in rows
+                }
         except SQLAlchemyError as exc:
             # Only a cost: every image is analysed again this cycle.
             logger.warning("logo cache unreadable, analysing every image: %s", type(exc).__name__)
@@ -115,17 +127,6 @@ class ImageCache:
             logger.warning("logo cache not saved: %s", type(exc).__name__)
             return
         self._changed.clear()
-
-
-def _verdict(row: ImageVerdict) -> Verdict:
-    return Verdict(
-        seen=row.seen,
-        content_sha256=row.content_sha256,
-        analysed_at=row.analysed_at,
-        checked_at=row.checked_at,
-        etag=row.etag,
-        last_modified=row.last_modified,
-    )
 
 
 def _row(key: str, detector: str, v: Verdict) -> dict[str, object]:
