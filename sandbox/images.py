@@ -3,7 +3,8 @@
 The demo district's logo is drawn here (config/district-logo.png is this drawing,
 written by bench/make_logo.py), so the sandbox, the tests and the benchmark all use
 the same emblem. Which image of which page carries the logo is decided by
-`sandbox.demo.DEMO_IMAGES`; every other image is a photo-like banner without it.
+`sandbox.demo.DEMO_IMAGES`, then by the world (`World.image_variant`: half the synthetic
+covers); every other image is a photo-like banner without it.
 Everything is seeded by the image name, so a URL always serves the same bytes.
 """
 
