@@ -37,6 +37,10 @@ class App:
     # What the process learns about platforms and keeps across cycles (connectors are
     # built anew each cycle): Pages whose roles Graph refuses inside the page call.
     roles_apart: RolesApart = field(default_factory=RolesApart)
+    # What an engine step keeps for the next cycle, under its own key (the logo step's
+    # verdicts): a saving only, which the step checks before use; the database stays the
+    # record. Typed loosely because the engine's types live above this module.
+    between_cycles: dict[str, object] = field(default_factory=dict)
 
     def account(self, account_id: str) -> Account | None:
         return next((a for a in self.accounts if a.id == account_id), None)

@@ -102,13 +102,15 @@ class ImageCache:
 
     def save(
         self, sessions: sessionmaker[Session], now: datetime, fence: Fence | None = None
-    ) -> None:
+    ) -> bool:
         """Write what changed (one transaction) and forget URLs not seen for FORGET_AFTER.
 
         Under a `fence`, nothing is written once another worker has taken the lease over.
+        True when the database holds everything this cache knows.
         """
+        self._forget(now - FORGET_AFTER)
         if not self._changed:
-            return
+            return True
         rows = [_row(key, self.detector, v) for key, v in self._changed.items()]
         try:
             with sessions() as session, session.begin():
@@ -121,12 +123,23 @@ class ImageCache:
                 )
         except Fenced:
             logger.info("logo cache not saved: another worker holds the lease")
-            return
+            return False
         except SQLAlchemyError as exc:
             # The verdicts of this cycle are already in its findings; only the saving is lost.
             logger.warning("logo cache not saved: %s", type(exc).__name__)
-            return
+            return False
         self._changed.clear()
+        return True
+
+    def _forget(self, before: datetime) -> None:
+        """Drop what the database forgets too, so a cache kept in memory does not grow."""
+        old = [key for key, v in self._by_url.items() if v.checked_at < before]
+        if not old:
+            return
+        for key in old:
+            del self._by_url[key]
+            self._changed.pop(key, None)
+        self._by_content = {v.content_sha256: v for v in self._by_url.values()}
 
 
 def _row(key: str, detector: str, v: Verdict) -> dict[str, object]:

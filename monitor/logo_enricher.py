@@ -30,6 +30,7 @@ from monitor.logo import IMAGE_TIMEOUT, LogoDetector
 from monitor.registry import Account
 
 logger = logging.getLogger(__name__)
+KEPT = "logo_enricher.image_cache"  # its key in App.between_cycles
 
 
 @dataclasses.dataclass
@@ -166,14 +167,22 @@ async def open_enricher(app: App, fence: Fence | None = None) -> AsyncIterator[L
         yield None
         return
     detector = LogoDetector.from_files(district.logo_files)
-    cache = await asyncio.to_thread(ImageCache.load, app.sessions, detector.fingerprint)
+    # The verdicts stay in memory between cycles (a daemon's next cycle needs them all):
+    # reloading 20,000 from the database every cycle set the second cycle's peak memory.
+    kept = app.between_cycles.pop(KEPT, None)
+    if isinstance(kept, ImageCache) and kept.detector == detector.fingerprint:
+        cache = kept
+    else:
+        cache = await asyncio.to_thread(ImageCache.load, app.sessions, detector.fingerprint)
     recheck = timedelta(days=district.logo_recheck_days)
     async with build_client(IMAGE_TIMEOUT, max_connections=8) as client:
         enricher = LogoEnricher(client, detector, cache, recheck=recheck)
         try:
             yield enricher
         finally:
-            await asyncio.to_thread(cache.save, app.sessions, app.clock(), fence)
+            if await asyncio.to_thread(cache.save, app.sessions, app.clock(), fence):
+                # Kept only when the database agrees with it; otherwise read it again.
+                app.between_cycles[KEPT] = cache
             logger.info(
                 "logo step: %d reused, %d not modified, %d downloaded (%d bytes), %d analysed",
                 enricher.stats.reused,

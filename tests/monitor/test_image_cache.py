@@ -200,6 +200,9 @@ def test_urls_not_checked_for_a_long_time_are_forgotten(engine: Engine) -> None:
     cache.save(sessions, later)
     loaded = ImageCache.load(sessions, "detector-a")
     assert loaded.get(BANNER) is None and loaded.get(PICTURE) is not None
+    # The cache kept in memory between cycles forgets them too.
+    assert cache.get(BANNER) is None and cache.by_content("c1") is None
+    assert cache.get(PICTURE) is not None
 
 
 def test_the_detector_fingerprint_follows_the_logo_files() -> None:
@@ -211,9 +214,7 @@ def test_the_detector_fingerprint_follows_the_logo_files() -> None:
     )
 
 
-async def test_the_cycle_step_saves_its_verdicts_for_the_next_cycle(
-    engine: Engine, tmp_path: Path
-) -> None:
+def logo_app(engine: Engine, tmp_path: Path) -> App:
     settings = Settings(
         district=District(
             name="Coast Mountains School District 82",
@@ -223,10 +224,43 @@ async def test_the_cycle_step_saves_its_verdicts_for_the_next_cycle(
         ),
         state_dir=tmp_path,
     )
-    app = App(settings, engine, session_factory(engine), [ACCOUNT], clock=lambda: NOW)
+    return App(settings, engine, session_factory(engine), [ACCOUNT], clock=lambda: NOW)
+
+
+async def test_the_cycle_step_saves_its_verdicts_for_the_next_process(
+    engine: Engine, tmp_path: Path
+) -> None:
     body = image_bytes(7, logo=True)
     with respx.mock:
         route = respx.get(BANNER).mock(
+            return_value=httpx.Response(200, content=body, headers={"content-type": "image/jpeg"})
+        )
+        async with open_enricher(logo_app(engine, tmp_path)) as step:
+            assert step is not None
+            await step(ACCOUNT, snapshot(NOW))
+        # A new App (a new process) has nothing in memory: the verdict comes from the database.
+        async with open_enricher(logo_app(engine, tmp_path)) as step:
+            assert step is not None
+            again = await step(ACCOUNT, snapshot(NOW + timedelta(days=1)))
+    assert route.call_count == 1
+    assert again.logo_seen["banner"] is True and step.stats.reused == 1
+
+
+async def test_the_next_cycle_of_one_app_keeps_the_verdicts_in_memory_unless_the_save_failed(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = logo_app(engine, tmp_path)
+    loads: list[str] = []
+    real_load = ImageCache.load
+
+    def counted(sessions: object, detector: str) -> ImageCache:
+        loads.append(detector)
+        return real_load(app.sessions, detector)
+
+    monkeypatch.setattr(ImageCache, "load", staticmethod(counted))
+    body = image_bytes(7, logo=True)
+    with respx.mock:
+        respx.get(BANNER).mock(
             return_value=httpx.Response(200, content=body, headers={"content-type": "image/jpeg"})
         )
         async with open_enricher(app) as step:
@@ -235,8 +269,16 @@ async def test_the_cycle_step_saves_its_verdicts_for_the_next_cycle(
         async with open_enricher(app) as step:
             assert step is not None
             again = await step(ACCOUNT, snapshot(NOW + timedelta(days=1)))
-    assert route.call_count == 1
-    assert again.logo_seen["banner"] is True and step.stats.reused == 1
+        assert len(loads) == 1 and again.logo_seen["banner"] is True
+        # A worker fenced out saves nothing (here the check past the recheck period), so
+        # its memory no longer matches the database: the next cycle reads the database.
+        async with open_enricher(app, fence=_TakenOver()) as step:
+            assert step is not None
+            await step(ACCOUNT, snapshot(NOW + timedelta(days=9)))
+            assert step.cache.changed == 1
+        async with open_enricher(app) as step:
+            assert step is not None
+        assert len(loads) == 2
 
 
 async def test_no_logo_file_means_no_logo_step(engine: Engine, tmp_path: Path) -> None:
