@@ -9,18 +9,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from store_factories import T0
+from store_factories import T0, demo_app
 
-from monitor.context import App
 from monitor.export import lapse_query, lapse_rows
-from monitor.registry import load_registry
 from monitor.runner import run_check_cycle
-from monitor.store.db import make_engine, session_factory
-from monitor.store.migrate import upgrade
 from sandbox.demo import DEMO_EXPECTED, demo_world
 from sandbox.server import SandboxServer
 from socmon.check_json import SCHEMA_PATH, CycleSummary, check_report
-from socmon.demo import DEMO_SECRETS, demo_settings, seed_attestations
+from socmon.demo import DEMO_SECRETS, seed_attestations
 
 
 @pytest.fixture
@@ -32,11 +28,8 @@ def sandbox() -> Iterator[SandboxServer]:
 def test_the_json_report_carries_every_verdict_and_validates_against_its_schema(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    settings = demo_settings(tmp_path, sandbox.base_url)
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    accounts = load_registry(settings.registry, settings.district.email_domains)
-    app = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
+    app = demo_app(tmp_path, sandbox.base_url)
+    accounts = app.accounts
     seed_attestations(app)
     result = asyncio.run(run_check_cycle(app, env=DEMO_SECRETS))
     ids = [a.id for a in accounts]

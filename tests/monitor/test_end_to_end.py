@@ -15,14 +15,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 from sqlalchemy import select
-from store_factories import T0
+from store_factories import T0, demo_app
 
 from checks.district import Subject
 from monitor.context import App
-from monitor.registry import load_registry
 from monitor.runner import run_check_cycle
-from monitor.store.db import make_engine, session_factory
-from monitor.store.migrate import upgrade
 from monitor.store.models import CheckState, DistrictState, Lapse
 from sandbox.demo import (
     DEMO_EXPECTED,
@@ -33,7 +30,7 @@ from sandbox.demo import (
 )
 from sandbox.server import SandboxServer
 from socmon.check_json import SCHEMA_PATH
-from socmon.demo import DEMO_SECRETS, EXAMPLES, demo_settings, seed_attestations, seed_roster
+from socmon.demo import DEMO_SECRETS, EXAMPLES, seed_attestations, seed_roster
 
 
 def _who(lapse: Lapse) -> str:
@@ -62,11 +59,8 @@ def live_sandbox() -> Iterator[SandboxServer]:
 def test_a_cycle_finds_exactly_the_planted_lapses_and_unknowns(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    settings = demo_settings(tmp_path, sandbox.base_url)
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    accounts = load_registry(settings.registry, settings.district.email_domains)
-    app = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
+    app = demo_app(tmp_path, sandbox.base_url)
+    accounts = app.accounts
 
     seed_attestations(app)
     seed_roster(app)
@@ -182,11 +176,8 @@ def test_an_x_app_over_its_monthly_cap_leaves_x_unknown_and_tells_it(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     sandbox.world.social.x_capped = True
-    settings = demo_settings(tmp_path, sandbox.base_url)
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    accounts = load_registry(settings.registry, settings.district.email_domains)
-    app = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
+    app = demo_app(tmp_path, sandbox.base_url)
+    accounts = app.accounts
     seed_attestations(app)
     result = asyncio.run(run_check_cycle(app, env=DEMO_SECRETS))
 
@@ -205,11 +196,7 @@ def test_an_x_app_over_its_monthly_cap_leaves_x_unknown_and_tells_it(
 def test_the_app_remembers_across_cycles_the_page_whose_roles_graph_refuses_in_the_page_call(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    settings = demo_settings(tmp_path, sandbox.base_url)
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    accounts = load_registry(settings.registry, settings.district.email_domains)
-    app = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
+    app = demo_app(tmp_path, sandbox.base_url)
     (refused,) = sandbox.world.roles_forbidden
     calls = sandbox.world.calls
 
@@ -220,5 +207,5 @@ def test_the_app_remembers_across_cycles_the_page_whose_roles_graph_refuses_in_t
     # The second cycle reads that page without the refused edge at once: one page call
     # fewer than the first, which asked with the edge, was refused and asked again.
     assert calls["page"] - first == first - 1
-    fresh = App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
+    fresh = App(app.settings, app.engine, app.sessions, app.accounts, clock=app.clock)
     assert refused not in fresh.roles_apart  # the memory is the process's, not a global

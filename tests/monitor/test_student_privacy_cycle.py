@@ -6,31 +6,21 @@ import asyncio
 from pathlib import Path
 
 from sqlalchemy import select
-from store_factories import T0
+from store_factories import T0, demo_app
 
 from monitor.context import App
-from monitor.registry import load_registry
 from monitor.roster_store import record_privacy_resolution
 from monitor.runner import run_check_cycle
-from monitor.store.db import make_engine, session_factory, transaction
-from monitor.store.migrate import upgrade
+from monitor.store.db import transaction
 from monitor.store.models import CheckState, Lapse
 from sandbox.demo import demo_world
 from sandbox.server import SandboxServer
 from sandbox.world import World
-from socmon.demo import DEMO_SECRETS, demo_settings, seed_roster
+from socmon.demo import DEMO_SECRETS, seed_roster
 
 PINECREST = "pinecrest-elementary-fb"
 RIVERSIDE = "riverside-elementary-fb"
 BY = "m.chen@cmsd82.ca"
-
-
-def _app(tmp_path: Path, base_url: str) -> App:
-    settings = demo_settings(tmp_path, base_url)
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    accounts = load_registry(settings.registry, settings.district.email_domains)
-    return App(settings, engine, session_factory(engine), accounts, clock=lambda: T0)
 
 
 def _state(app: App, account_id: str) -> CheckState:
@@ -51,7 +41,7 @@ def test_consent_on_file_resolves_the_lapse_and_post_edited_waits_for_the_post(
 ) -> None:
     world: World = demo_world(T0)
     with SandboxServer(world) as sandbox:
-        app = _app(tmp_path, sandbox.base_url)
+        app = demo_app(tmp_path, sandbox.base_url)
         seed_roster(app)
         _cycle(app)
         assert _state(app, RIVERSIDE).status == "lapse"
@@ -93,7 +83,7 @@ def test_without_the_key_secret_the_check_is_unknown_and_names_the_secret(
     tmp_path: Path,
 ) -> None:
     with SandboxServer(demo_world(T0)) as sandbox:
-        app = _app(tmp_path, sandbox.base_url)
+        app = demo_app(tmp_path, sandbox.base_url)
         seed_roster(app)
         _cycle(app, {k: v for k, v in DEMO_SECRETS.items() if k != "SOCMON_ROSTER_KEY"})
         state = _state(app, RIVERSIDE)
@@ -105,7 +95,7 @@ def test_without_the_key_secret_the_check_is_unknown_and_names_the_secret(
 
 def test_with_no_roster_imported_the_check_is_unknown_never_pass(tmp_path: Path) -> None:
     with SandboxServer(demo_world(T0)) as sandbox:
-        app = _app(tmp_path, sandbox.base_url)
+        app = demo_app(tmp_path, sandbox.base_url)
         _cycle(app)
         for account_id in (RIVERSIDE, PINECREST):
             state = _state(app, account_id)
