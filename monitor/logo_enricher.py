@@ -41,7 +41,7 @@ class LogoStats:
     not_modified: int = 0  # conditional requests answered 304
     downloaded: int = 0  # image bodies downloaded
     bytes: int = 0
-    analysed: int = 0  # detector runs that gave a verdict
+    analysed: int = 0  # detector runs
 
 
 class LogoEnricher:
@@ -134,22 +134,23 @@ class LogoEnricher:
         async with self._cores:
             # Decoding too runs off the event loop: ~1 ms a banner, which the loop needs
             # for the other Pages' requests.
-            found, problem = await asyncio.to_thread(self._detect, body)
-        if found is not None:
-            self.stats.analysed += 1
+            try:
+                found, problem = await asyncio.to_thread(self._detect, body)
+            except cv2.error as exc:
+                logger.warning("logo: %s %s could not be searched: %s", account.id, image, exc)
+                return None
         if problem:
             logger.info("logo: %s %s not checked: %s", account.id, image, problem)
+            return None
+        self.stats.analysed += 1
         return found
 
-    def _detect(self, body: bytes) -> tuple[bool | None, str]:
-        """In a worker thread: (logo seen, "") or (None, why the image was not searched)."""
+    def _detect(self, body: bytes) -> tuple[bool, str]:
+        """In a worker thread: (logo seen, "") or (False, why the image cannot be decoded)."""
         decoded = decode_image(body)
         if decoded.image is None:
-            return None, decoded.detail
-        try:
-            return self._detector.seen(decoded.image), ""
-        except cv2.error as exc:
-            return None, f"could not be searched: {exc}"
+            return False, decoded.detail
+        return self._detector.seen(decoded.image), ""
 
     def _keep(self, url: str, verdict: Verdict) -> Verdict:
         self.cache.put(url, verdict)
